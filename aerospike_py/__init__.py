@@ -1,0 +1,227 @@
+"""aerospike_py: a pure-Python Aerospike client, sync and asyncio.
+
+    import aerospike_py
+
+    client = aerospike_py.client({"hosts": [("127.0.0.1", 3000)]}).connect()
+    client.put(("test", "demo", "user:1"), {"name": "Ada", "visits": 1})
+    record = client.get(("test", "demo", "user:1"))
+    print(record.bins)
+    client.close()
+
+``AsyncClient`` offers the same methods as coroutines. Everything runs
+against a real Aerospike cluster, or against the embedded server in
+:mod:`aerospike_py.server`.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from aerospike_py import exception, operations, types
+from aerospike_py._async.client import AsyncClient
+from aerospike_py._constants import *  # noqa: F403
+from aerospike_py._constants import __dict__ as _constants_namespace
+from aerospike_py._sync.client import Client
+from aerospike_py.exception import (
+    AdminError,
+    AerospikeError,
+    AerospikeIndexError,
+    AerospikeTimeoutError,
+    BackpressureError,
+    BinExistsError,
+    BinNameError,
+    BinNotFound,
+    BinTypeError,
+    ClientError,
+    ClusterError,
+    ConnectionFailure,
+    ElementExistsError,
+    ElementNotFoundError,
+    FilteredOut,
+    ForbiddenError,
+    IndexFoundError,
+    IndexNotFound,
+    InvalidArgError,
+    InvalidHostError,
+    NoMoreConnectionsError,
+    QueryAbortedError,
+    QueryError,
+    RecordError,
+    RecordExistsError,
+    RecordGenerationError,
+    RecordNotFound,
+    RecordTooBig,
+    RustPanicError,
+    ServerError,
+    ServerTimeoutError,
+    UDFError,
+)
+from aerospike_py.partition_filter import (
+    PartitionFilter,
+    partition_filter_all,
+    partition_filter_by_id,
+    partition_filter_by_range,
+)
+from aerospike_py.types import (
+    AdminPolicy,
+    AerospikeKey,
+    AerospikeRecord,
+    BatchDeleteMeta,
+    BatchDeletePolicy,
+    BatchPolicy,
+    BatchReadPolicy,
+    BatchRecord,
+    BatchRecords,
+    BatchRetryInfo,
+    BatchUDFMeta,
+    BatchUDFPolicy,
+    BatchWriteResult,
+    BinTuple,
+    Bins,
+    ClientConfig,
+    ExistsResult,
+    HLLPolicy,
+    InfoNodeResult,
+    ListPolicy,
+    MapPolicy,
+    OperateOrderedResult,
+    Operation,
+    Privilege,
+    QueryPolicy,
+    ReadPolicy,
+    Record,
+    RecordMetadata,
+    RoleInfo,
+    ScanPolicy,
+    UserInfo,
+    UserKey,
+    WriteMeta,
+    WritePolicy,
+)
+from aerospike_py.wire.values import (
+    HLL,
+    INFINITY,
+    WILDCARD,
+    GeoJSON,
+    KeyOrderedDict,
+    KeyValueOrderedDict,
+    OrderedList,
+)
+
+try:
+    __version__ = version("aerospike-py-toolkit")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+# Deprecated aliases; the names in aerospike_py.exception warn, these do not.
+TimeoutError = AerospikeTimeoutError
+IndexError = AerospikeIndexError
+
+logger = logging.getLogger("aerospike_py")
+logger.addHandler(logging.NullHandler())
+
+
+def client(config: ClientConfig | dict[str, Any]) -> Client:
+    """Return a Client for ``config``; call ``connect()`` before using it."""
+    return Client(config)
+
+
+def async_client(config: ClientConfig | dict[str, Any]) -> AsyncClient:
+    """Return an AsyncClient for ``config``; await ``connect()`` first."""
+    return AsyncClient(config)
+
+
+_CONSTANTS = [name for name in _constants_namespace if name.isupper()]
+
+__all__ = [
+    "HLL",
+    "INFINITY",
+    "WILDCARD",
+    "AdminError",
+    "AdminPolicy",
+    "AerospikeError",
+    "AerospikeIndexError",
+    "AerospikeKey",
+    "AerospikeRecord",
+    "AerospikeTimeoutError",
+    "AsyncClient",
+    "BackpressureError",
+    "BatchDeleteMeta",
+    "BatchDeletePolicy",
+    "BatchPolicy",
+    "BatchReadPolicy",
+    "BatchRecord",
+    "BatchRecords",
+    "BatchRetryInfo",
+    "BatchUDFMeta",
+    "BatchUDFPolicy",
+    "BatchWriteResult",
+    "BinExistsError",
+    "BinNameError",
+    "BinNotFound",
+    "BinTuple",
+    "BinTypeError",
+    "Bins",
+    "Client",
+    "ClientConfig",
+    "ClientError",
+    "ClusterError",
+    "ConnectionFailure",
+    "ElementExistsError",
+    "ElementNotFoundError",
+    "ExistsResult",
+    "FilteredOut",
+    "ForbiddenError",
+    "GeoJSON",
+    "HLLPolicy",
+    "IndexError",
+    "IndexFoundError",
+    "IndexNotFound",
+    "InfoNodeResult",
+    "InvalidArgError",
+    "InvalidHostError",
+    "KeyOrderedDict",
+    "KeyValueOrderedDict",
+    "ListPolicy",
+    "MapPolicy",
+    "NoMoreConnectionsError",
+    "OperateOrderedResult",
+    "Operation",
+    "OrderedList",
+    "PartitionFilter",
+    "Privilege",
+    "QueryAbortedError",
+    "QueryError",
+    "QueryPolicy",
+    "ReadPolicy",
+    "Record",
+    "RecordError",
+    "RecordExistsError",
+    "RecordGenerationError",
+    "RecordMetadata",
+    "RecordNotFound",
+    "RecordTooBig",
+    "RoleInfo",
+    "RustPanicError",
+    "ScanPolicy",
+    "ServerError",
+    "ServerTimeoutError",
+    "TimeoutError",
+    "UDFError",
+    "UserInfo",
+    "UserKey",
+    "WriteMeta",
+    "WritePolicy",
+    "__version__",
+    "async_client",
+    "client",
+    "exception",
+    "operations",
+    "partition_filter_all",
+    "partition_filter_by_id",
+    "partition_filter_by_range",
+    "types",
+    *_CONSTANTS,
+]

@@ -1,0 +1,1 @@
+"""The asyncio side of the client; the source of the generated _sync."""

@@ -1,0 +1,265 @@
+"""The asyncio I/O backend: connections, locks, sleeping, concurrency.
+
+This module and its twin ``aerospike_py._sync._backend`` are the only code
+that touches sockets and scheduling; everything under ``_async`` is written
+against the names defined here, and ``_sync`` is generated from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from aerospike_py.exception import AerospikeTimeoutError, ConnectionFailure
+from aerospike_py.wire.message import MAX_PROTO_SIZE, PROTO_HEADER_SIZE, parse_proto_header
+
+T = TypeVar("T")
+
+monotonic = time.monotonic
+
+
+async def sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+class Lock:
+    """A lock usable with ``async with``."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+class Condition:
+    """A condition variable whose ``wait`` gives up at a deadline."""
+
+    def __init__(self) -> None:
+        self._condition = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        await self._condition.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._condition.release()
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait for a notify; return False when ``timeout`` passed first."""
+        if timeout is None:
+            await self._condition.wait()
+            return True
+        try:
+            await asyncio.wait_for(self._condition.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def notify(self) -> None:
+        self._condition.notify()
+
+    def notify_all(self) -> None:
+        self._condition.notify_all()
+
+
+async def gather(thunks: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run the thunks concurrently; return their results in order.
+
+    The first failure is raised once every thunk has finished.
+    """
+    if len(thunks) == 1:
+        return [await thunks[0]()]
+    results = await asyncio.gather(*(thunk() for thunk in thunks), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
+
+
+class Periodic:
+    """Run ``action`` every ``interval`` seconds until stopped."""
+
+    def __init__(self, name: str, action: Callable[[], Awaitable[None]], interval: float):
+        self._action = action
+        self._interval = interval
+        self._task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
+            self._run(), name=name
+        )
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self._action()
+
+    async def stop(self) -> None:
+        task = self._task
+        if task.done():
+            return
+        task.cancel()
+        if task is asyncio.current_task():
+            return
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class _FrameProtocol(asyncio.Protocol):
+    """Collect bytes and hand out one framed message per request."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.closed = False
+        self.error: Exception | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._deliver()
+
+    def _deliver(self) -> None:
+        waiter = self.waiter
+        buffer = self.buffer
+        if waiter is None or waiter.done() or len(buffer) < PROTO_HEADER_SIZE:
+            return
+        _, msg_type, size = parse_proto_header(buffer)
+        if size > MAX_PROTO_SIZE:
+            waiter.set_exception(ConnectionFailure(f"reply of {size} bytes is too large"))
+            return
+        end = PROTO_HEADER_SIZE + size
+        if len(buffer) < end:
+            return
+        body = bytes(buffer[PROTO_HEADER_SIZE:end])
+        del buffer[:end]
+        waiter.set_result((msg_type, body))
+
+    def eof_received(self) -> bool:
+        self._fail(ConnectionFailure("the server closed the connection"))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(
+            ConnectionFailure(f"connection lost: {exc}" if exc else "connection closed")
+        )
+
+    def _fail(self, error: Exception) -> None:
+        self.closed = True
+        self.error = error
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(error)
+
+
+class Connection:
+    """One socket to a node, carrying one request at a time."""
+
+    def __init__(
+        self, transport: asyncio.Transport, protocol: _FrameProtocol, address: str
+    ) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self.address = address
+        self.last_used = monotonic()
+        self.session_token: bytes | None = None
+
+    @classmethod
+    async def open(
+        cls,
+        host: str,
+        port: int,
+        timeout: float | None,
+        tls: ssl.SSLContext | None = None,
+        tls_name: str | None = None,
+    ) -> Connection:
+        """Connect to ``host:port`` within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        address = f"{host}:{port}"
+        try:
+            transport, protocol = await asyncio.wait_for(
+                loop.create_connection(
+                    _FrameProtocol,
+                    host,
+                    port,
+                    ssl=tls,
+                    server_hostname=(tls_name or host) if tls else None,
+                ),
+                timeout,
+            )
+        except asyncio.TimeoutError:
+            raise AerospikeTimeoutError(
+                f"connecting to {address} timed out after {timeout:.3f}s"
+            ) from None
+        except ssl.SSLError as exc:
+            raise ConnectionFailure(f"TLS handshake with {address} failed: {exc}") from exc
+        except OSError as exc:
+            raise ConnectionFailure(f"cannot connect to {address}: {exc}") from exc
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(transport, protocol, address)  # type: ignore[arg-type]
+
+    @property
+    def is_closed(self) -> bool:
+        return self._protocol.closed or self._transport.is_closing()
+
+    def is_stale(self) -> bool:
+        """True when an idle connection was closed or has unread bytes."""
+        return self.is_closed or bool(self._protocol.buffer)
+
+    async def request(self, data: bytes, timeout: float | None) -> tuple[int, bytes]:
+        """Send a framed request; return the reply's ``(type, body)``."""
+        await self.send(data)
+        return await self.receive(timeout)
+
+    async def send(self, data: bytes) -> None:
+        protocol = self._protocol
+        if protocol.closed:
+            raise protocol.error or ConnectionFailure("connection is closed")
+        self._transport.write(data)
+
+    async def receive(self, timeout: float | None) -> tuple[int, bytes]:
+        """Wait for the next framed message."""
+        protocol = self._protocol
+        if protocol.closed and not protocol.buffer:
+            raise protocol.error or ConnectionFailure("connection is closed")
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
+        protocol.waiter = waiter
+        protocol._deliver()
+        if not waiter.done() and protocol.closed:
+            raise protocol.error or ConnectionFailure("connection is closed")
+        handle = None
+        if timeout is not None and not waiter.done():
+            handle = loop.call_later(timeout, _expire, waiter, self.address, timeout)
+        try:
+            result = await waiter
+        finally:
+            protocol.waiter = None
+            if handle is not None:
+                handle.cancel()
+        self.last_used = monotonic()
+        return result
+
+    def close(self) -> None:
+        self._protocol.closed = True
+        self._transport.close()
+
+    async def aclose(self) -> None:
+        self.close()
+
+
+def _expire(waiter: asyncio.Future[Any], address: str, timeout: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(
+            AerospikeTimeoutError(f"no reply from {address} within {timeout:.3f}s")
+        )
+

@@ -1,0 +1,236 @@
+"""The blocking I/O backend: connections, locks, sleeping, concurrency.
+
+The twin of ``aerospike_py._async._backend`` with the same names, built on
+sockets and threads. The generated code under ``_sync`` uses only these.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from aerospike_py.exception import AerospikeTimeoutError, ConnectionFailure
+from aerospike_py.wire.message import MAX_PROTO_SIZE, PROTO_HEADER_SIZE, parse_proto_header
+
+T = TypeVar("T")
+
+monotonic = time.monotonic
+sleep = time.sleep
+
+
+class Lock:
+    """A lock usable with ``with``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+class Condition:
+    """A condition variable whose ``wait`` gives up at a deadline."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+
+    def __enter__(self) -> None:
+        self._condition.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._condition.release()
+
+    def wait(self, timeout: float | None) -> bool:
+        """Wait for a notify; return False when ``timeout`` passed first."""
+        return self._condition.wait(timeout)
+
+    def notify(self) -> None:
+        self._condition.notify()
+
+    def notify_all(self) -> None:
+        self._condition.notify_all()
+
+
+def gather(thunks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run the thunks concurrently on threads; return results in order.
+
+    The first failure is raised once every thunk has finished.
+    """
+    if len(thunks) == 1:
+        return [thunks[0]()]
+    results: list[Any] = [None] * len(thunks)
+    failures: list[BaseException | None] = [None] * len(thunks)
+
+    def run(index: int) -> None:
+        try:
+            results[index] = thunks[index]()
+        except BaseException as exc:
+            failures[index] = exc
+
+    threads = [
+        threading.Thread(target=run, args=(i,), name="aerospike-batch", daemon=True)
+        for i in range(1, len(thunks))
+    ]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    for failure in failures:
+        if failure is not None:
+            raise failure
+    return results
+
+
+class Periodic:
+    """Run ``action`` every ``interval`` seconds on a daemon thread."""
+
+    def __init__(self, name: str, action: Callable[[], None], interval: float):
+        self._action = action
+        self._interval = interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self._action()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+
+class Connection:
+    """One socket to a node, carrying one request at a time."""
+
+    def __init__(self, sock: socket.socket, address: str) -> None:
+        self._sock = sock
+        self.address = address
+        self.last_used = monotonic()
+        self.session_token: bytes | None = None
+        self._closed = False
+        self._header = bytearray(PROTO_HEADER_SIZE)
+
+    @classmethod
+    def open(
+        cls,
+        host: str,
+        port: int,
+        timeout: float | None,
+        tls: ssl.SSLContext | None = None,
+        tls_name: str | None = None,
+    ) -> Connection:
+        """Connect to ``host:port`` within ``timeout`` seconds."""
+        address = f"{host}:{port}"
+        try:
+            sock = socket.create_connection((host, port), timeout)
+        except socket.timeout:
+            raise AerospikeTimeoutError(
+                f"connecting to {address} timed out after {timeout:.3f}s"
+            ) from None
+        except OSError as exc:
+            raise ConnectionFailure(f"cannot connect to {address}: {exc}") from exc
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            try:
+                sock = tls.wrap_socket(sock, server_hostname=tls_name or host)
+            except (ssl.SSLError, OSError) as exc:
+                sock.close()
+                raise ConnectionFailure(
+                    f"TLS handshake with {address} failed: {exc}"
+                ) from exc
+        return cls(sock, address)
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def is_stale(self) -> bool:
+        """True when an idle connection was closed or has unread bytes."""
+        if self._closed:
+            return True
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    def request(self, data: bytes, timeout: float | None) -> tuple[int, bytes]:
+        """Send a framed request; return the reply's ``(type, body)``."""
+        self.send(data)
+        return self.receive(timeout)
+
+    def send(self, data: bytes) -> None:
+        if self._closed:
+            raise ConnectionFailure(f"connection to {self.address} is closed")
+        try:
+            self._sock.sendall(data)
+        except OSError as exc:
+            self.close()
+            raise ConnectionFailure(f"sending to {self.address} failed: {exc}") from exc
+
+    def receive(self, timeout: float | None) -> tuple[int, bytes]:
+        """Wait for the next framed message."""
+        deadline = None if timeout is None else monotonic() + timeout
+        header = self._header
+        self._read_into(memoryview(header), deadline, timeout)
+        _, msg_type, size = parse_proto_header(header)
+        if size > MAX_PROTO_SIZE:
+            self.close()
+            raise ConnectionFailure(f"reply of {size} bytes from {self.address} is too large")
+        body = bytearray(size)
+        if size:
+            self._read_into(memoryview(body), deadline, timeout)
+        self.last_used = monotonic()
+        return msg_type, bytes(body)
+
+    def _read_into(
+        self, view: memoryview, deadline: float | None, timeout: float | None
+    ) -> None:
+        sock = self._sock
+        while view:
+            if deadline is not None:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    self._time_out(timeout)
+                sock.settimeout(remaining)
+            else:
+                sock.settimeout(None)
+            try:
+                count = sock.recv_into(view)
+            except socket.timeout:
+                self._time_out(timeout)
+            except OSError as exc:
+                self.close()
+                raise ConnectionFailure(
+                    f"receiving from {self.address} failed: {exc}"
+                ) from exc
+            if count == 0:
+                self.close()
+                raise ConnectionFailure(f"{self.address} closed the connection")
+            view = view[count:]
+
+    def _time_out(self, timeout: float | None) -> None:
+        self.close()
+        raise AerospikeTimeoutError(f"no reply from {self.address} within {timeout:.3f}s")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+
+    def aclose(self) -> None:
+        self.close()

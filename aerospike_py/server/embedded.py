@@ -1,0 +1,212 @@
+"""EmbeddedServer: the in-process server, on a background thread.
+
+    with EmbeddedServer() as server:          # port 0: a free port
+        client = aerospike_py.client(server.client_config()).connect()
+
+It binds 127.0.0.1 unless told otherwise, serves the ``test`` namespace
+unless given others, and stops (closing every connection) on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from aerospike_py.server.cluster import ServerCluster
+from aerospike_py.server.node import ServerNode
+from aerospike_py.server.storage import NamespaceConfig
+
+T = TypeVar("T")
+
+NamespaceSpec = str | NamespaceConfig
+
+
+def _namespace_configs(namespaces: Iterable[NamespaceSpec]) -> list[NamespaceConfig]:
+    configs = []
+    for spec in namespaces:
+        configs.append(NamespaceConfig(spec) if isinstance(spec, str) else spec)
+    if not configs:
+        raise ValueError("the server needs at least one namespace")
+    names = [config.name for config in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"namespace names repeat: {names}")
+    for name in names:
+        if not name or len(name.encode()) > 31:
+            raise ValueError(f"namespace name {name!r} must be 1 to 31 bytes")
+    return configs
+
+
+class EmbeddedServer:
+    """An Aerospike-compatible server running inside this process."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        namespaces: Iterable[NamespaceSpec] = ("test",),
+        nodes: int = 1,
+        replication_factor: int = 1,
+        cluster_name: str = "embedded",
+    ) -> None:
+        if nodes < 1:
+            raise ValueError("nodes must be at least 1")
+        self.cluster = ServerCluster(
+            _namespace_configs(namespaces),
+            cluster_name=cluster_name,
+            replication_factor=replication_factor,
+        )
+        self.host = host
+        self._first_port = port
+        self._node_count = nodes
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> EmbeddedServer:
+        """Start the loop thread and every node; return once they listen."""
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._run_loop, args=(ready,), name="aerospike-embedded", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        try:
+            self.call(self._start_nodes())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _run_loop(self, ready: threading.Event) -> None:
+        assert self._loop is not None
+        asyncio.set_event_loop(self._loop)
+        self._loop.call_soon(ready.set)
+        self._loop.run_forever()
+
+    async def _start_nodes(self) -> None:
+        for index in range(self._node_count):
+            port = self._first_port + index if self._first_port else 0
+            node = ServerNode(self.cluster, host=self.host, port=port, index=index)
+            await node.start()
+            self.cluster.add_node(node)
+        self.cluster.rebalance()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            with self.cluster.lock:
+                for namespace in self.cluster.namespaces.values():
+                    if namespace.config.nsup_period:
+                        namespace.sweep_due()
+
+    def stop(self) -> None:
+        """Stop every node, close every connection and end the thread."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if thread.is_alive():
+            try:
+                self.call(self._stop_nodes())
+            finally:
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join()
+        loop.close()
+        self._loop = None
+        self._thread = None
+
+    async def _stop_nodes(self) -> None:
+        sweeper = getattr(self, "_sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel()
+        for node in self.cluster.nodes:
+            await node.stop()
+        tasks = [
+            t for t in asyncio.all_tasks() if t is not asyncio.current_task()
+        ]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30) -> T:
+        """Run a coroutine on the server's loop and return its result."""
+        if self._loop is None:
+            coro.close()
+            raise RuntimeError("the embedded server is not running")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout)
+
+    def run_in_loop(self, fn: Callable[[], T]) -> T:
+        """Run a plain function on the server's loop thread."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.call(wrapper())
+
+    # -- addresses -----------------------------------------------------------
+
+    @property
+    def nodes(self) -> list[ServerNode]:
+        return list(self.cluster.nodes)
+
+    @property
+    def port(self) -> int:
+        """The port of the first node."""
+        return self.cluster.nodes[0].port
+
+    @property
+    def hosts(self) -> list[tuple[str, int]]:
+        return [(node.host, node.port) for node in self.cluster.nodes]
+
+    def client_config(self, **extra: Any) -> dict[str, Any]:
+        """Return a ClientConfig that reaches this server."""
+        config: dict[str, Any] = {"hosts": self.hosts}
+        config.update(extra)
+        return config
+
+    # -- control for tests ---------------------------------------------------
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server's clock forward (records expire as time passes)."""
+        self.cluster.clock.advance(seconds)
+
+    def delay_replies(self, seconds: float) -> None:
+        """Wait ``seconds`` before answering every following request."""
+
+        def apply() -> None:
+            for node in self.cluster.nodes:
+                node.reply_delay = seconds
+
+        self.run_in_loop(apply)
+
+    def stop_answering(self) -> None:
+        """Keep connections open but answer nothing until resumed."""
+        self.run_in_loop(lambda: [n.answering.clear() for n in self.cluster.nodes])
+
+    def resume_answering(self) -> None:
+        self.run_in_loop(lambda: [n.answering.set() for n in self.cluster.nodes])
+
+    def clear(self) -> None:
+        """Delete every record of every namespace."""
+
+        def apply() -> None:
+            with self.cluster.lock:
+                for namespace in self.cluster.namespaces.values():
+                    for partition in namespace.partitions:
+                        partition.clear()
+
+        self.run_in_loop(apply)

@@ -1,0 +1,204 @@
+"""One node of the embedded server: a TCP listener that speaks the protocol.
+
+Each connection reads one frame at a time: the 8-byte proto header, then the
+body. Frames with a bad version, an unknown type or a body over 128 MiB
+close the connection without a reply, as the real server does; a body that
+does not parse as an AS_MSG gets a parameter-error reply. A fault while
+serving one connection never touches the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aerospike_py.server import commands, errors, info
+from aerospike_py.server.cluster import ServerCluster
+from aerospike_py.wire import info as info_codec
+from aerospike_py.wire import message as msg
+
+log = logging.getLogger("aerospike_py.server")
+
+Reply = bytes | AsyncIterator[bytes] | None
+
+# Handlers for AS_MSGs that are not single-record commands (batch, scan,
+# query), keyed by a classifier; installed by their modules.
+MultiHandler = Callable[["ServerNode", msg.Message], Reply]
+multi_handlers: dict[str, MultiHandler] = {}
+# Handler of security (type 2) messages; the security module replaces it.
+AdminHandler = Callable[["ServerNode", "Connection", bytes], Awaitable[bytes | None]]
+admin_handler: list[AdminHandler] = []
+
+_WRITE_HIGH_WATER = 1 << 20
+_SECURITY_NOT_ENABLED = 52
+
+
+class Connection:
+    """Per-connection state the security layer may fill in."""
+
+    __slots__ = ("peer", "user")
+
+    def __init__(self, peer: Any) -> None:
+        self.peer = peer
+        self.user: Any = None
+
+
+class ServerNode:
+    """A listening node of a :class:`ServerCluster`."""
+
+    def __init__(
+        self,
+        cluster: ServerCluster,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        index: int = 0,
+    ) -> None:
+        self.cluster = cluster
+        self.host = host
+        self.port = port
+        self.index = index
+        self.node_id = ""
+        self.running = False
+        self.started_at = time.monotonic()
+        self.open_connections = 0
+        self.connections_opened = 0
+        self.stats: dict[str, int] = {"info": 0, "commands": 0, "proxied": 0}
+        self.reply_delay = 0.0
+        self.answering = asyncio.Event()
+        self.answering.set()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self.port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        if not self.node_id:
+            self.node_id = f"BB9{self.index:02X}{self.port:06X}A0"
+        self.running = True
+        self.started_at = time.monotonic()
+
+    async def stop(self) -> None:
+        self.running = False
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    def sindex_count(self, namespace: str, set_name: str) -> int:
+        return sum(
+            1
+            for index in self.cluster.sindexes.values()
+            if index.namespace == namespace and index.set_name == set_name
+        )
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._writers.add(writer)
+        self.open_connections += 1
+        self.connections_opened += 1
+        connection = Connection(writer.get_extra_info("peername"))
+        try:
+            await self._serve_frames(reader, writer, connection)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        except asyncio.CancelledError:
+            pass  # the server is stopping
+        except Exception:  # a bug must cost one connection, not the server
+            log.exception("embedded server: connection handler failed")
+        finally:
+            self.open_connections -= 1
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _serve_frames(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        connection: Connection,
+    ) -> None:
+        while True:
+            header = await reader.readexactly(msg.PROTO_HEADER_SIZE)
+            version, msg_type, size = msg.parse_proto_header(header)
+            if not _acceptable(version, msg_type, size):
+                return
+            body = await reader.readexactly(size)
+            await self.answering.wait()
+            if self.reply_delay:
+                await asyncio.sleep(self.reply_delay)
+            result = await self._dispatch(msg_type, body, connection)
+            if result is None:
+                return
+            if isinstance(result, bytes):
+                writer.write(result)
+                if writer.transport.get_write_buffer_size() > _WRITE_HIGH_WATER:
+                    await writer.drain()
+                continue
+            async for chunk in result:
+                writer.write(chunk)
+                await writer.drain()
+
+    async def _dispatch(self, msg_type: int, body: bytes, connection: Connection) -> Reply:
+        if msg_type == msg.MSG_INFO:
+            self.stats["info"] += 1
+            names = info_codec.parse_request(body)
+            return info_codec.encode_reply([(n, info.answer(self, n)) for n in names])
+        if msg_type == msg.MSG_AS:
+            self.stats["commands"] += 1
+            return self.handle_message(body)
+        if msg_type == msg.MSG_ADMIN:
+            if admin_handler:
+                return await admin_handler[0](self, connection, body)
+            return _admin_reply(_SECURITY_NOT_ENABLED)
+        if msg_type == msg.MSG_COMPRESSED:
+            return self._handle_compressed(body)
+        return None
+
+    def _handle_compressed(self, body: bytes) -> Reply:
+        try:
+            inner_type, inner = msg.decompress_frame(body)
+        except Exception:
+            return commands.reply(errors.ERR_PARAMETER)
+        if inner_type != msg.MSG_AS:
+            return None
+        return self.handle_message(inner)
+
+    def handle_message(self, body: bytes) -> Reply:
+        """Answer one AS_MSG body."""
+        try:
+            message, end = msg.decode_message(body)
+        except msg.MessageError:
+            return commands.reply(errors.ERR_PARAMETER)
+        if message.info1 & msg.INFO1_BATCH:
+            handler = multi_handlers.get("batch")
+        elif msg.FIELD_DIGEST not in message.fields:
+            handler = multi_handlers.get("query")
+            if not message.info3 & msg.INFO3_PARTITION_DONE:
+                return commands.reply(errors.ERR_UNSUPPORTED_FEATURE)
+        else:
+            with self.cluster.lock:
+                return commands.handle_single(message, self.cluster.namespaces)
+        if handler is None:
+            return commands.reply(errors.ERR_UNSUPPORTED_FEATURE)
+        return handler(self, message)
+
+
+def _acceptable(version: int, msg_type: int, size: int) -> bool:
+    if size > msg.MAX_PROTO_SIZE:
+        return False
+    if version == msg.PROTO_VERSION:
+        return msg.MSG_INFO <= msg_type <= msg.MSG_COMPRESSED
+    return version == 0 and msg_type == msg.MSG_ADMIN
+
+
+def _admin_reply(result: int) -> bytes:
+    body = bytes([0, result, 0, 0]) + bytes(12)
+    return msg.proto_header(msg.MSG_ADMIN, len(body)) + body
