@@ -19,10 +19,9 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from aerospike_py import exception, operations, types
+from aerospike_py import _constants, exception, operations, types
 from aerospike_py._async.client import AsyncClient
 from aerospike_py._constants import *  # noqa: F403
-from aerospike_py._constants import __dict__ as _constants_namespace
 from aerospike_py._sync.client import Client
 from aerospike_py.exception import (
     AdminError,
@@ -78,8 +77,8 @@ from aerospike_py.types import (
     BatchUDFMeta,
     BatchUDFPolicy,
     BatchWriteResult,
-    BinTuple,
     Bins,
+    BinTuple,
     ClientConfig,
     ExistsResult,
     HLLPolicy,
@@ -133,7 +132,7 @@ def async_client(config: ClientConfig | dict[str, Any]) -> AsyncClient:
     return AsyncClient(config)
 
 
-_CONSTANTS = [name for name in _constants_namespace if name.isupper()]
+_CONSTANTS = [name for name in vars(_constants) if name.isupper()]
 
 __all__ = [
     "HLL",

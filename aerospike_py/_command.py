@@ -110,7 +110,9 @@ def _meta(generation: int, void_time: int) -> RecordMetadata:
 
 
 def _raise_for(result: int, node: str, key: KeyInfo, in_doubt: bool = False) -> None:
-    detail = f"key ({key.namespace!r}, {key.set_name!r}, {key.user_key!r}) on node {node}"
+    detail = (
+        f"key ({key.namespace!r}, {key.set_name!r}, {key.user_key!r}) on node {node}"
+    )
     raise from_result_code(result, detail, node=node, in_doubt=in_doubt)
 
 
@@ -263,7 +265,12 @@ def operate(
     parse = _parse_operate(key, encoded, respond_all, ordered)
     if encoded.has_write:
         return _write_command(
-            key, settings, encoded.ops, info1=info1, info2_extra=info2_extra, parse=parse
+            key,
+            settings,
+            encoded.ops,
+            info1=info1,
+            info2_extra=info2_extra,
+            parse=parse,
         )
     policy = settings.policy
     fields = key.fields()
@@ -287,7 +294,7 @@ def _parse_operate(
         if message.result_code:
             _raise_for(message.result_code, node, key)
         results = _operate_results(encoded, message.ops, respond_all)
-        meta = _meta(message.generation, message.record_ttl)
+        meta: RecordMetadata | None = _meta(message.generation, message.record_ttl)
         if message.generation == 0 and message.record_ttl == 0:
             meta = None  # the ops deleted the record
         if ordered:
@@ -322,6 +329,6 @@ def _operate_results(
     # of a missing bin answers nil too, and is kept.
     return [
         (name, value)
-        for (name, value), kind in zip(decoded, encoded.kinds)
+        for (name, value), kind in zip(decoded, encoded.kinds, strict=False)
         if kind == READ or (kind == MODIFY and value is not None)
     ]

@@ -68,7 +68,9 @@ def _int(config: Mapping[str, Any], key: str, default: int, low: int = 0) -> int
 def _str(config: Mapping[str, Any], key: str) -> str | None:
     value = config.get(key)
     if value is not None and not isinstance(value, str):
-        raise InvalidArgError(f"ClientConfig[{key!r}] must be a str, not {type(value).__name__}")
+        raise InvalidArgError(
+            f"ClientConfig[{key!r}] must be a str, not {type(value).__name__}"
+        )
     return value
 
 
@@ -128,7 +130,9 @@ class ClientSettings:
     policies: PolicySet = field(default_factory=lambda: PolicySet(None))
     app_id: str | None = None
 
-    def with_credentials(self, user: str | None, password: str | None) -> ClientSettings:
+    def with_credentials(
+        self, user: str | None, password: str | None
+    ) -> ClientSettings:
         from dataclasses import replace
 
         return replace(
@@ -141,7 +145,9 @@ class ClientSettings:
 def parse_config(config: Any) -> ClientSettings:
     """Check a ClientConfig and return its settings."""
     if not isinstance(config, Mapping):
-        raise InvalidArgError(f"ClientConfig must be a dict, not {type(config).__name__}")
+        raise InvalidArgError(
+            f"ClientConfig must be a dict, not {type(config).__name__}"
+        )
     unknown = set(config) - _KNOWN_KEYS
     if unknown:
         raise InvalidArgError(

@@ -6,7 +6,6 @@ create-or-update, as the server documents, and so differs from
 added at the end.
 """
 
-
 # Key send policy (WritePolicy['key'])
 POLICY_KEY_DIGEST = 0
 POLICY_KEY_SEND = 1

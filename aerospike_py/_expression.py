@@ -16,9 +16,10 @@ def compile_filter(value: Any, where: str) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, dict) and "__expr__" in value:
-        from aerospike_py.exp import compile_expression
+        from aerospike_py.exp import compile_expression  # type: ignore[import-not-found]
 
-        return compile_expression(value)
+        compiled: bytes = compile_expression(value)
+        return compiled
     raise InvalidArgError(
         f"{where} must be an expression built with aerospike_py.exp, not "
         f"{type(value).__name__} ({value!r:.60})"

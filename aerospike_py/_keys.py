@@ -7,7 +7,12 @@ from typing import Any
 from aerospike_py.exception import InvalidArgError
 from aerospike_py.types import AerospikeKey
 from aerospike_py.wire import message as msg
-from aerospike_py.wire.digest import DIGEST_SIZE, compute_digest, key_particle, partition_id
+from aerospike_py.wire.digest import (
+    DIGEST_SIZE,
+    compute_digest,
+    key_particle,
+    partition_id,
+)
 
 MAX_NAMESPACE = 31
 MAX_SET = 63
@@ -16,8 +21,15 @@ MAX_SET = 63
 class KeyInfo:
     """A checked key: names, user key, digest and partition."""
 
-    __slots__ = ("digest", "namespace", "ns_bytes", "partition", "set_bytes", "set_name",
-                 "user_key")
+    __slots__ = (
+        "digest",
+        "namespace",
+        "ns_bytes",
+        "partition",
+        "set_bytes",
+        "set_name",
+        "user_key",
+    )
 
     def __init__(
         self, namespace: str, set_name: str, user_key: Any, digest: bytes
@@ -94,6 +106,8 @@ def parse_key(key: Any) -> KeyInfo:
     if user_key is None:
         raise InvalidArgError("a key needs a user key or a digest; both are None")
     if isinstance(user_key, float):
-        raise InvalidArgError(f"Invalid key: a float is not a valid user key ({user_key!r})")
+        raise InvalidArgError(
+            f"Invalid key: a float is not a valid user key ({user_key!r})"
+        )
     digest = compute_digest(set_name, user_key)
     return KeyInfo(namespace, set_name, user_key, digest)

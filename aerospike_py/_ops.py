@@ -45,7 +45,9 @@ def register(code: int, encode: Encoder, kind: str) -> None:
 def check_bin_name(name: Any) -> str:
     """Return a bin name, refusing what the server would refuse."""
     if not isinstance(name, str):
-        raise InvalidArgError(f"bin name must be a str, not {type(name).__name__} ({name!r:.40})")
+        raise InvalidArgError(
+            f"bin name must be a str, not {type(name).__name__} ({name!r:.40})"
+        )
     size = len(name.encode())
     if size > msg.MAX_BIN_NAME:
         raise InvalidArgError(
@@ -65,7 +67,9 @@ def bin_value_op(op_type: int, name: str, value: Any) -> msg.Op:
 
 def required(op: Mapping[str, Any], key: str) -> Any:
     if key not in op:
-        raise InvalidArgError(f"operation {op.get('op')} needs the key {key!r}: {op!r:.80}")
+        raise InvalidArgError(
+            f"operation {op.get('op')} needs the key {key!r}: {op!r:.80}"
+        )
     return op[key]
 
 
@@ -136,15 +140,15 @@ class EncodedOps:
         self.kinds = kinds
         self.has_read = READ in kinds
         self.has_write = WRITE in kinds or MODIFY in kinds
-        self.read_all = any(
-            op.op_type == msg.OP_READ and not op.name for op in ops
-        )
+        self.read_all = any(op.op_type == msg.OP_READ and not op.name for op in ops)
 
 
 def encode_ops(ops: Any) -> EncodedOps:
     """Encode a list of operation dicts."""
     if not isinstance(ops, (list, tuple)):
-        raise InvalidArgError(f"ops must be a list of operations, not {type(ops).__name__}")
+        raise InvalidArgError(
+            f"ops must be a list of operations, not {type(ops).__name__}"
+        )
     if not ops:
         raise InvalidArgError("ops is empty: give at least one operation")
     wire_ops: list[msg.Op] = []
@@ -160,7 +164,9 @@ def encode_ops(ops: Any) -> EncodedOps:
             raise InvalidArgError(f"operation {position} has no 'op' key: {op!r:.80}")
         spec = ENCODERS.get(code)
         if spec is None:
-            raise InvalidArgError(f"operation {position} has an unknown op code {code!r}")
+            raise InvalidArgError(
+                f"operation {position} has an unknown op code {code!r}"
+            )
         wire_ops.append(spec.encode(op))
         kinds.append(spec.kind)
     return EncodedOps(wire_ops, kinds)

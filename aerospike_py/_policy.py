@@ -20,7 +20,9 @@ MAX_TTL = 315_360_000  # the server refuses longer TTLs (ten years)
 T = TypeVar("T")
 
 
-def _int(name: str, low: int | None = None, high: int | None = None) -> Callable[[str, Any], int]:
+def _int(
+    name: str, low: int | None = None, high: int | None = None
+) -> Callable[[str, Any], int]:
     def check(policy: str, value: Any) -> int:
         if type(value) is not int:
             if isinstance(value, bool) or not isinstance(value, int):
@@ -29,20 +31,27 @@ def _int(name: str, low: int | None = None, high: int | None = None) -> Callable
                     f"{type(value).__name__} ({value!r:.40})"
                 )
             value = int(value)
+        result: int = value
         if (low is not None and value < low) or (high is not None and value > high):
             raise InvalidArgError(
                 f"{policy}[{name!r}] is {value}; allowed: {low}..{high}"
             )
-        return value
+        return result
 
     return check
 
 
 def _choice(name: str, allowed: Mapping[int, str]) -> Callable[[str, Any], int]:
     def check(policy: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value not in allowed
+        ):
             options = ", ".join(f"{v} ({n})" for v, n in allowed.items())
-            raise InvalidArgError(f"{policy}[{name!r}] is {value!r}; allowed: {options}")
+            raise InvalidArgError(
+                f"{policy}[{name!r}] is {value!r}; allowed: {options}"
+            )
         return int(value)
 
     return check
@@ -357,7 +366,9 @@ def write_settings(
             check = _META.get(key)
             if check is None:
                 known = ", ".join(sorted(_META))
-                raise InvalidArgError(f"unknown key {key!r} in meta; known keys: {known}")
+                raise InvalidArgError(
+                    f"unknown key {key!r} in meta; known keys: {known}"
+                )
             updates[key] = check("meta", value)
         explicit = explicit or {}
         if "gen" in updates:

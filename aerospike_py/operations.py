@@ -1,9 +1,9 @@
 """Builders of the basic record operations for ``operate``.
 
-    client.operate(key, [
-        operations.increment("visits", 1),
-        operations.read("visits"),
-    ])
+client.operate(key, [
+    operations.increment("visits", 1),
+    operations.read("visits"),
+])
 """
 
 from __future__ import annotations

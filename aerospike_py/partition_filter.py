@@ -28,9 +28,9 @@ class PartitionFilter:
         return f"PartitionFilter(begin={self.begin}, count={self.count})"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, PartitionFilter)
-            and (other.begin, other.count) == (self.begin, self.count)
+        return isinstance(other, PartitionFilter) and (other.begin, other.count) == (
+            self.begin,
+            self.count,
         )
 
     def __hash__(self) -> int:

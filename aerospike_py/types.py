@@ -8,7 +8,7 @@ Every NamedTuple supports attribute access and tuple unpacking::
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, TypedDict, Union
+from typing import Any, NamedTuple, TypedDict
 
 __all__ = [
     "AdminPolicy",
@@ -49,11 +49,11 @@ __all__ = [
     "WritePolicy",
 ]
 
-UserKey = Union[str, int, bytes]
+UserKey = str | int | bytes
 Bins = dict[str, Any]
 AerospikeRecord = dict[str, Any]
 Operation = dict[str, Any]
-Key = Union[tuple[str, str, Any], tuple[str, str, Any, bytes]]
+Key = tuple[str, str, Any] | tuple[str, str, Any, bytes]
 
 
 # -- results ------------------------------------------------------------------

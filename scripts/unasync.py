@@ -69,7 +69,9 @@ def expected_files() -> dict[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="only check, write nothing"
+    )
     args = parser.parse_args(argv)
     stale = []
     for path, text in expected_files().items():

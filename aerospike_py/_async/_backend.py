@@ -16,7 +16,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aerospike_py.exception import AerospikeTimeoutError, ConnectionFailure
-from aerospike_py.wire.message import MAX_PROTO_SIZE, PROTO_HEADER_SIZE, parse_proto_header
+from aerospike_py.wire.message import (
+    MAX_PROTO_SIZE,
+    PROTO_HEADER_SIZE,
+    parse_proto_header,
+)
 
 T = TypeVar("T")
 
@@ -77,7 +81,9 @@ async def gather(thunks: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     """
     if len(thunks) == 1:
         return [await thunks[0]()]
-    results = await asyncio.gather(*(thunk() for thunk in thunks), return_exceptions=True)
+    results = await asyncio.gather(
+        *(thunk() for thunk in thunks), return_exceptions=True
+    )
     for result in results:
         if isinstance(result, BaseException):
             raise result
@@ -87,7 +93,9 @@ async def gather(thunks: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
 class Periodic:
     """Run ``action`` every ``interval`` seconds until stopped."""
 
-    def __init__(self, name: str, action: Callable[[], Awaitable[None]], interval: float):
+    def __init__(
+        self, name: str, action: Callable[[], Awaitable[None]], interval: float
+    ):
         self._action = action
         self._interval = interval
         self._task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
@@ -134,7 +142,9 @@ class _FrameProtocol(asyncio.Protocol):
             return
         _, msg_type, size = parse_proto_header(buffer)
         if size > MAX_PROTO_SIZE:
-            waiter.set_exception(ConnectionFailure(f"reply of {size} bytes is too large"))
+            waiter.set_exception(
+                ConnectionFailure(f"reply of {size} bytes is too large")
+            )
             return
         end = PROTO_HEADER_SIZE + size
         if len(buffer) < end:
@@ -199,13 +209,15 @@ class Connection:
                 f"connecting to {address} timed out after {timeout:.3f}s"
             ) from None
         except ssl.SSLError as exc:
-            raise ConnectionFailure(f"TLS handshake with {address} failed: {exc}") from exc
+            raise ConnectionFailure(
+                f"TLS handshake with {address} failed: {exc}"
+            ) from exc
         except OSError as exc:
             raise ConnectionFailure(f"cannot connect to {address}: {exc}") from exc
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(transport, protocol, address)  # type: ignore[arg-type]
+        return cls(transport, protocol, address)
 
     @property
     def is_closed(self) -> bool:
@@ -262,4 +274,3 @@ def _expire(waiter: asyncio.Future[Any], address: str, timeout: float) -> None:
         waiter.set_exception(
             AerospikeTimeoutError(f"no reply from {address} within {timeout:.3f}s")
         )
-

@@ -80,9 +80,8 @@ class AsyncClient:
     async def __aenter__(self) -> AsyncClient:
         return self
 
-    async def __aexit__(self, *exc_info: object) -> bool:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-        return False
 
     def _connected(self) -> Cluster:
         cluster = self._cluster
@@ -158,7 +157,9 @@ class AsyncClient:
         """Read the named bins of a record."""
         if isinstance(bins, str) or not isinstance(bins, (list, tuple)):
             raise InvalidArgError(f"bins must be a list of bin names, not {bins!r:.60}")
-        command = _command.read(parse_key(key), self._policy("read", policy), list(bins))
+        command = _command.read(
+            parse_key(key), self._policy("read", policy), list(bins)
+        )
         result: Record = await self._connected().execute(command)
         return result
 
@@ -166,7 +167,9 @@ class AsyncClient:
         self, key: Any, policy: Mapping[str, Any] | None = None
     ) -> ExistsResult:
         """Read a record's metadata; ``meta`` is None when it does not exist."""
-        command = _command.read(parse_key(key), self._policy("read", policy), exists=True)
+        command = _command.read(
+            parse_key(key), self._policy("read", policy), exists=True
+        )
         result: ExistsResult = await self._connected().execute(command)
         return result
 
@@ -202,11 +205,15 @@ class AsyncClient:
     ) -> None:
         """Reset a record's TTL (``val`` seconds when > 0) and bump its generation."""
         if isinstance(val, bool) or not isinstance(val, int) or val < 0:
-            raise InvalidArgError(f"touch val must be a TTL in seconds >= 0, not {val!r}")
+            raise InvalidArgError(
+                f"touch val must be a TTL in seconds >= 0, not {val!r}"
+            )
         if val > 0:
             meta = {**(meta or {}), "ttl": val}
         touch = msg.Op(msg.OP_TOUCH, 0, "", b"")
-        command = _command.single_op(parse_key(key), touch, self._write("write", meta, policy))
+        command = _command.single_op(
+            parse_key(key), touch, self._write("write", meta, policy)
+        )
         await self._connected().execute(command)
 
     async def append(
@@ -296,7 +303,10 @@ class AsyncClient:
         A bin that several operations return maps to the list of results.
         """
         command = _command.operate(
-            parse_key(key), encode_ops(ops), self._write("operate", meta, policy), ordered=False
+            parse_key(key),
+            encode_ops(ops),
+            self._write("operate", meta, policy),
+            ordered=False,
         )
         result: Record = await self._connected().execute(command)
         return result
@@ -310,7 +320,10 @@ class AsyncClient:
     ) -> OperateOrderedResult:
         """Like operate(), with one ``(bin, value)`` per result, in op order."""
         command = _command.operate(
-            parse_key(key), encode_ops(ops), self._write("operate", meta, policy), ordered=True
+            parse_key(key),
+            encode_ops(ops),
+            self._write("operate", meta, policy),
+            ordered=True,
         )
         result: OperateOrderedResult = await self._connected().execute(command)
         return result

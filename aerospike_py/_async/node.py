@@ -110,11 +110,14 @@ async def request_info(
     connection: Connection, commands: list[str], timeout: float | None
 ) -> dict[str, str]:
     """Send info commands on a connection and return ``command -> value``."""
-    msg_type, body = await connection.request(info_codec.encode_request(*commands), timeout)
+    msg_type, body = await connection.request(
+        info_codec.encode_request(*commands), timeout
+    )
     if msg_type != MSG_INFO:
         connection.close()
         raise ConnectionFailure(
-            f"{connection.address} answered an info request with message type {msg_type}"
+            f"{connection.address} answered an info request with message "
+            f"type {msg_type}"
         )
     return info_codec.parse_reply(body)
 

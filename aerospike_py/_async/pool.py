@@ -69,7 +69,9 @@ class ConnectionPool:
             async with self._condition:
                 while True:
                     if self._closed:
-                        raise NoMoreConnectionsError(f"the pool of {self.host} is closed")
+                        raise NoMoreConnectionsError(
+                            f"the pool of {self.host} is closed"
+                        )
                     if self._idle:
                         connection = self._idle.pop()
                         break
@@ -95,7 +97,10 @@ class ConnectionPool:
 
     def _usable(self, connection: Connection) -> bool:
         idle_timeout = self._settings.idle_timeout
-        if idle_timeout is not None and monotonic() - connection.last_used > idle_timeout:
+        if (
+            idle_timeout is not None
+            and monotonic() - connection.last_used > idle_timeout
+        ):
             return False
         return not connection.is_stale()
 

@@ -15,7 +15,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from aerospike_py.exception import AerospikeTimeoutError, ConnectionFailure
-from aerospike_py.wire.message import MAX_PROTO_SIZE, PROTO_HEADER_SIZE, parse_proto_header
+from aerospike_py.wire.message import (
+    MAX_PROTO_SIZE,
+    PROTO_HEADER_SIZE,
+    parse_proto_header,
+)
 
 T = TypeVar("T")
 
@@ -187,7 +191,9 @@ class Connection:
         _, msg_type, size = parse_proto_header(header)
         if size > MAX_PROTO_SIZE:
             self.close()
-            raise ConnectionFailure(f"reply of {size} bytes from {self.address} is too large")
+            raise ConnectionFailure(
+                f"reply of {size} bytes from {self.address} is too large"
+            )
         body = bytearray(size)
         if size:
             self._read_into(memoryview(body), deadline, timeout)
@@ -222,7 +228,9 @@ class Connection:
 
     def _time_out(self, timeout: float | None) -> None:
         self.close()
-        raise AerospikeTimeoutError(f"no reply from {self.address} within {timeout:.3f}s")
+        raise AerospikeTimeoutError(
+            f"no reply from {self.address} within {timeout:.3f}s"
+        )
 
     def close(self) -> None:
         if not self._closed:

@@ -82,9 +82,8 @@ class Client:
     def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc_info: object) -> bool:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
-        return False
 
     def _connected(self) -> Cluster:
         cluster = self._cluster
@@ -160,7 +159,9 @@ class Client:
         """Read the named bins of a record."""
         if isinstance(bins, str) or not isinstance(bins, (list, tuple)):
             raise InvalidArgError(f"bins must be a list of bin names, not {bins!r:.60}")
-        command = _command.read(parse_key(key), self._policy("read", policy), list(bins))
+        command = _command.read(
+            parse_key(key), self._policy("read", policy), list(bins)
+        )
         result: Record = self._connected().execute(command)
         return result
 
@@ -168,7 +169,9 @@ class Client:
         self, key: Any, policy: Mapping[str, Any] | None = None
     ) -> ExistsResult:
         """Read a record's metadata; ``meta`` is None when it does not exist."""
-        command = _command.read(parse_key(key), self._policy("read", policy), exists=True)
+        command = _command.read(
+            parse_key(key), self._policy("read", policy), exists=True
+        )
         result: ExistsResult = self._connected().execute(command)
         return result
 
@@ -204,11 +207,15 @@ class Client:
     ) -> None:
         """Reset a record's TTL (``val`` seconds when > 0) and bump its generation."""
         if isinstance(val, bool) or not isinstance(val, int) or val < 0:
-            raise InvalidArgError(f"touch val must be a TTL in seconds >= 0, not {val!r}")
+            raise InvalidArgError(
+                f"touch val must be a TTL in seconds >= 0, not {val!r}"
+            )
         if val > 0:
             meta = {**(meta or {}), "ttl": val}
         touch = msg.Op(msg.OP_TOUCH, 0, "", b"")
-        command = _command.single_op(parse_key(key), touch, self._write("write", meta, policy))
+        command = _command.single_op(
+            parse_key(key), touch, self._write("write", meta, policy)
+        )
         self._connected().execute(command)
 
     def append(
@@ -298,7 +305,10 @@ class Client:
         A bin that several operations return maps to the list of results.
         """
         command = _command.operate(
-            parse_key(key), encode_ops(ops), self._write("operate", meta, policy), ordered=False
+            parse_key(key),
+            encode_ops(ops),
+            self._write("operate", meta, policy),
+            ordered=False,
         )
         result: Record = self._connected().execute(command)
         return result
@@ -312,7 +322,10 @@ class Client:
     ) -> OperateOrderedResult:
         """Like operate(), with one ``(bin, value)`` per result, in op order."""
         command = _command.operate(
-            parse_key(key), encode_ops(ops), self._write("operate", meta, policy), ordered=True
+            parse_key(key),
+            encode_ops(ops),
+            self._write("operate", meta, policy),
+            ordered=True,
         )
         result: OperateOrderedResult = self._connected().execute(command)
         return result

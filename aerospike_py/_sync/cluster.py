@@ -144,19 +144,26 @@ class Cluster:
             if authenticate is not None:
                 authenticate(connection)
             self.tend_requests += 1
-            reply = request_info(connection, commands, self.settings.connect_timeout)
+            reply = request_info(
+                connection, commands, self.settings.connect_timeout
+            )
         finally:
             connection.close()
         check_node_reply(reply, commands, str(host))
         name = reply["node"]
-        if self.settings.cluster_name and reply["cluster-name"] != self.settings.cluster_name:
+        if (
+            self.settings.cluster_name
+            and reply["cluster-name"] != self.settings.cluster_name
+        ):
             raise ClusterError(
                 f"node {name} at {host} belongs to cluster "
                 f"{reply['cluster-name']!r}, not {self.settings.cluster_name!r} "
                 "(ClientConfig['cluster_name'])"
             )
         if reply["partition-generation"].strip() == "-1":
-            raise ClusterError(f"node {name} at {host} is not ready (partition generation -1)")
+            raise ClusterError(
+                f"node {name} at {host} is not ready (partition generation -1)"
+            )
         features = set(reply["features"].split(";"))
         return Node(name, host, self.settings, features, self._authenticator())
 
@@ -178,7 +185,10 @@ class Cluster:
             except AerospikeError as exc:
                 node.failures += 1
                 log.warning(
-                    "tend of node %s failed (%d in a row): %s", node.name, node.failures, exc
+                    "tend of node %s failed (%d in a row): %s",
+                    node.name,
+                    node.failures,
+                    exc,
                 )
                 continue
             if reply["node"] != node.name:
@@ -217,7 +227,11 @@ class Cluster:
         log.debug("partition map of node %s updated", node.name)
 
     def _refresh_peers(self, node: Node) -> None:
-        command = "peers-clear-alt" if self.settings.use_services_alternate else "peers-clear-std"
+        command = (
+            "peers-clear-alt"
+            if self.settings.use_services_alternate
+            else "peers-clear-std"
+        )
         try:
             self.tend_requests += 1
             reply = node.tend_info([command])
@@ -234,7 +248,9 @@ class Cluster:
                 try:
                     new_node = self._validate(host)
                 except AerospikeError as exc:
-                    log.warning("peer %s at %s failed validation: %s", peer.node_name, host, exc)
+                    log.warning(
+                        "peer %s at %s failed validation: %s", peer.node_name, host, exc
+                    )
                     continue
                 if new_node.name == peer.node_name:
                     self._add_node(new_node)
@@ -340,7 +356,11 @@ class Cluster:
                 sleep(policy.sleep_between_retries / 1000)
 
     def _attempt(
-        self, node: Node, command: Command, deadline: float | None, timeout: float | None
+        self,
+        node: Node,
+        command: Command,
+        deadline: float | None,
+        timeout: float | None,
     ) -> Any:
         try:
             connection = node.pool.acquire(deadline)
@@ -363,7 +383,9 @@ class Cluster:
             raise
         node.pool.release(connection)
         if msg_type != MSG_AS:
-            raise ClusterError(f"node {node.name} answered with message type {msg_type}")
+            raise ClusterError(
+                f"node {node.name} answered with message type {msg_type}"
+            )
         try:
             return command.parse(body, node.name)
         except AerospikeError:
@@ -373,7 +395,9 @@ class Cluster:
     def info(self, node: Node, command: str, timeout: float | None) -> str:
         """Run one info command on one node and return its value."""
         if not isinstance(command, str) or not command or "\n" in command:
-            raise InvalidArgError(f"info command must be one line of text, not {command!r:.60}")
+            raise InvalidArgError(
+                f"info command must be one line of text, not {command!r:.60}"
+            )
         reply = node.info([command], timeout)
         if command in reply:
             return reply[command]
@@ -382,7 +406,11 @@ class Cluster:
 
 
 def _final_error(
-    failure: AerospikeError, command: Command, attempts: int, start: float, in_doubt: bool
+    failure: AerospikeError,
+    command: Command,
+    attempts: int,
+    start: float,
+    in_doubt: bool,
 ) -> AerospikeError:
     elapsed_ms = (monotonic() - start) * 1000
     policy = command.policy

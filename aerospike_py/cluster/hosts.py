@@ -25,7 +25,9 @@ def _port(value: Any, entry: Any) -> int:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-        raise InvalidArgError(f"host entry {entry!r}: port must be 1..65535, got {value!r}")
+        raise InvalidArgError(
+            f"host entry {entry!r}: port must be 1..65535, got {value!r}"
+        )
     return value
 
 
@@ -64,7 +66,7 @@ def parse_hosts(hosts: Any) -> list[Host]:
         )
     if not hosts:
         raise InvalidArgError("ClientConfig['hosts'] is empty; give at least one seed")
-    result = []
+    result: list[Host] = []
     for entry in hosts:
         if isinstance(entry, str):
             result.extend(parse_host_string(item) for item in entry.split(",") if item)

@@ -90,7 +90,9 @@ class PartitionTable(Generic[N]):
             return []
         return [column[partition] for column in columns]
 
-    def with_node(self, node: N, replicas: Mapping[str, NamespaceReplicas]) -> PartitionTable[N]:
+    def with_node(
+        self, node: N, replicas: Mapping[str, NamespaceReplicas]
+    ) -> PartitionTable[N]:
         """Return a table updated with one node's ``replicas`` reply."""
         namespaces = dict(self.namespaces)
         regimes = dict(self.regimes)
@@ -120,7 +122,10 @@ class PartitionTable(Generic[N]):
     def without_node(self, node: N) -> PartitionTable[N]:
         """Return a table in which ``node`` owns nothing."""
         namespaces = {
-            name: [[None if owner is node else owner for owner in column] for column in columns]
+            name: [
+                [None if owner is node else owner for owner in column]
+                for column in columns
+            ]
             for name, columns in self.namespaces.items()
         }
         return PartitionTable(namespaces, self.regimes)

@@ -22,7 +22,8 @@ class PeersParseError(ValueError):
 
 def _split_top(text: str) -> list[str]:
     """Split on commas that are not inside brackets."""
-    parts, depth, start = [], 0, 0
+    parts: list[str] = []
+    depth = start = 0
     for index, char in enumerate(text):
         if char == "[":
             depth += 1
@@ -48,10 +49,10 @@ def _address(text: str, default_port: int, tls_name: str | None) -> Host:
         name, rest = text[1:end], text[end + 1 :]
         port = int(rest[1:]) if rest.startswith(":") else default_port
         return Host(name, port, tls_name)
-    name, sep, port = text.rpartition(":")
+    name, sep, port_text = text.rpartition(":")
     if not sep:
         return Host(text, default_port, tls_name)
-    return Host(name, int(port), tls_name)
+    return Host(name, int(port_text), tls_name)
 
 
 def parse_peers(value: str) -> tuple[int, list[Peer]]:
@@ -69,10 +70,14 @@ def parse_peers(value: str) -> tuple[int, list[Peer]]:
             raise PeersParseError(f"peer entry {entry!r:.60} is malformed")
         name, tls_name = fields[0], fields[1] or None
         addresses = _unwrap(fields[2])
-        hosts = [
-            _address(item, default_port, tls_name)
-            for item in _split_top(addresses)
-            if item
-        ] if addresses else []
+        hosts = (
+            [
+                _address(item, default_port, tls_name)
+                for item in _split_top(addresses)
+                if item
+            ]
+            if addresses
+            else []
+        )
         peers.append(Peer(name, hosts))
     return generation, peers

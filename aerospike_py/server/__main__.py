@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.start()
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
         return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -81,8 +81,7 @@ class ServerCluster:
         maps = []
         for name in self.namespaces:
             encoded = [
-                base64.b64encode(self._bitmap(node, k)).decode()
-                for k in range(columns)
+                base64.b64encode(self._bitmap(node, k)).decode() for k in range(columns)
             ]
             maps.append(f"{name}:0,{columns}," + ",".join(encoded))
         return ";".join(maps)

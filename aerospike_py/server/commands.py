@@ -197,7 +197,9 @@ class _WritePolicy:
         self.must_not_create = bool(
             info3 & (msg.INFO3_UPDATE_ONLY | msg.INFO3_REPLACE_ONLY)
         )
-        self.replace = bool(info3 & (msg.INFO3_CREATE_OR_REPLACE | msg.INFO3_REPLACE_ONLY))
+        self.replace = bool(
+            info3 & (msg.INFO3_CREATE_OR_REPLACE | msg.INFO3_REPLACE_ONLY)
+        )
         if not message.ops:
             raise Failure(errors.ERR_PARAMETER, "write with no ops")
         if len(message.ops) > MAX_N_OPS:
@@ -214,7 +216,9 @@ class _WritePolicy:
             if op.op_type == msg.OP_WRITE:
                 if op.particle_type == particle.NULL and self.replace:
                     raise Failure(errors.ERR_PARAMETER, "bin delete with replace")
-            elif op.op_type == msg.OP_READ and not op.name and info1 & msg.INFO1_GET_ALL:
+            elif (
+                op.op_type == msg.OP_READ and not op.name and info1 & msg.INFO1_GET_ALL
+            ):
                 if respond_all or has_read_all:
                     raise Failure(errors.ERR_PARAMETER, "bad read-all op")
                 has_read = has_read_all = True

@@ -128,9 +128,7 @@ class EmbeddedServer:
             sweeper.cancel()
         for node in self.cluster.nodes:
             await node.stop()
-        tasks = [
-            t for t in asyncio.all_tasks() if t is not asyncio.current_task()
-        ]
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -195,10 +193,18 @@ class EmbeddedServer:
 
     def stop_answering(self) -> None:
         """Keep connections open but answer nothing until resumed."""
-        self.run_in_loop(lambda: [n.answering.clear() for n in self.cluster.nodes])
+        def apply() -> None:
+            for node in self.cluster.nodes:
+                node.answering.clear()
+
+        self.run_in_loop(apply)
 
     def resume_answering(self) -> None:
-        self.run_in_loop(lambda: [n.answering.set() for n in self.cluster.nodes])
+        def apply() -> None:
+            for node in self.cluster.nodes:
+                node.answering.set()
+
+        self.run_in_loop(apply)
 
     def clear(self) -> None:
         """Delete every record of every namespace."""

@@ -146,7 +146,9 @@ class ServerNode:
                 writer.write(chunk)
                 await writer.drain()
 
-    async def _dispatch(self, msg_type: int, body: bytes, connection: Connection) -> Reply:
+    async def _dispatch(
+        self, msg_type: int, body: bytes, connection: Connection
+    ) -> Reply:
         if msg_type == msg.MSG_INFO:
             self.stats["info"] += 1
             names = info_codec.parse_request(body)
@@ -174,7 +176,7 @@ class ServerNode:
     def handle_message(self, body: bytes) -> Reply:
         """Answer one AS_MSG body."""
         try:
-            message, end = msg.decode_message(body)
+            message, _ = msg.decode_message(body)
         except msg.MessageError:
             return commands.reply(errors.ERR_PARAMETER)
         if message.info1 & msg.INFO1_BATCH:

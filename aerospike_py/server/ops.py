@@ -107,7 +107,9 @@ def _incr(ctx: OpContext, op: msg.Op) -> Any:
         elif type(current) is float:
             ctx.bins[op.name] = current + delta
         else:
-            raise Failure(errors.ERR_INCOMPATIBLE_TYPE, "float increment of a non-float")
+            raise Failure(
+                errors.ERR_INCOMPATIBLE_TYPE, "float increment of a non-float"
+            )
     else:
         raise Failure(errors.ERR_INCOMPATIBLE_TYPE, "increment by a non-number")
     return NO_RESULT

@@ -339,7 +339,7 @@ def _typed_string(payload: bytes) -> Any:
 class Unpacker:
     """Decode one Aerospike msgpack value after another from a buffer."""
 
-    __slots__ = ("data", "pos", "end")
+    __slots__ = ("data", "end", "pos")
 
     def __init__(self, data: bytes | bytearray | memoryview, pos: int = 0) -> None:
         self.data = bytes(data) if not isinstance(data, bytes) else data

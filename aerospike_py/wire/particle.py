@@ -149,7 +149,7 @@ def decode(particle_type: int, data: bytes | memoryview) -> Any:
         return bytes(data)
     if particle_type == FLOAT:
         return _d.unpack(data)[0]
-    if particle_type == MAP or particle_type == LIST:
+    if particle_type in (MAP, LIST):
         return packer.unpack(data)
     if particle_type == BOOL:
         return bool(data[0]) if data else False

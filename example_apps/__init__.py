@@ -1,0 +1,1 @@
+"""Example applications of aerospike_py, run with ``python -m example_apps``."""

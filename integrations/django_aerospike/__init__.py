@@ -1,0 +1,1 @@
+"""Django integration of aerospike_py: cache backend, session engine, admin commands."""

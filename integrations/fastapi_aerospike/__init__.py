@@ -1,0 +1,1 @@
+"""FastAPI integration of aerospike_py: lifespan, dependencies, caching, sessions."""

@@ -1,0 +1,1 @@
+"""Flask integration of aerospike_py: extension, cache, sessions, CLI."""

@@ -1,0 +1,82 @@
+"""Namespace settings: expiry, default TTL and nsup-period 0."""
+
+from __future__ import annotations
+
+import pytest
+
+import aerospike_py
+from aerospike_py.exception import ForbiddenError, RecordNotFound
+from aerospike_py.server import EmbeddedServer, NamespaceConfig
+
+
+@pytest.fixture(scope="module")
+def server():
+    namespaces = [
+        NamespaceConfig("test"),
+        NamespaceConfig("noexpiry", nsup_period=0),
+        NamespaceConfig("short", default_ttl=60),
+    ]
+    with EmbeddedServer(namespaces=namespaces) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def reset_clock(server):
+    yield
+    server.cluster.clock.offset_ns = 0
+
+
+@pytest.fixture
+def client(server):
+    with aerospike_py.client(server.client_config()).connect() as c:
+        yield c
+
+
+def test_records_past_their_ttl_are_gone(server, client):
+    key = ("test", "expiry", "k")
+    client.put(key, {"a": 1}, meta={"ttl": 30})
+    server.advance_clock(31)
+    with pytest.raises(RecordNotFound):
+        client.get(key)
+    assert client.exists(key).meta is None
+
+
+def test_record_without_ttl_outlives_clock_jumps(server, client):
+    key = ("test", "expiry", "forever")
+    client.put(key, {"a": 1})
+    server.advance_clock(10 * 365 * 86400)
+    assert client.get(key).bins == {"a": 1}
+
+
+def test_namespace_without_expiry_refuses_ttl_with_result_22(client):
+    key = ("noexpiry", "s", "k")
+    with pytest.raises(ForbiddenError) as info:
+        client.put(key, {"a": 1}, meta={"ttl": 100})
+    assert info.value.code == 22
+    client.put(key, {"a": 1})  # default TTL of 0 is allowed
+    client.put(key, {"a": 2}, meta={"ttl": aerospike_py.TTL_NEVER_EXPIRE})
+    assert client.get(key).bins == {"a": 2}
+
+
+def test_namespace_default_ttl_applies_to_ttl_zero(client):
+    key = ("short", "s", "k")
+    client.put(key, {"a": 1})
+    assert 55 <= client.get(key).meta.ttl <= 60
+
+
+def test_unknown_namespace_raises_code_20(client):
+    with pytest.raises(aerospike_py.ServerError) as info:
+        client.get(("nonesuch", "s", "k"))
+    assert info.value.code == 20
+
+
+def test_ttl_above_ten_years_is_refused_before_sending(client):
+    with pytest.raises(aerospike_py.InvalidArgError, match="ten years"):
+        client.put(("test", "s", "k"), {"a": 1}, meta={"ttl": 400_000_000})
+
+
+def test_sets_info_counts_objects(client):
+    for i in range(3):
+        client.put(("test", "counted", i), {"a": i})
+    entries = client.info_random_node("sets/test/counted")
+    assert "objects=3" in entries
