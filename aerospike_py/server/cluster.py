@@ -48,6 +48,8 @@ class ServerCluster:
         self.owners: list[list[ServerNode]] = [[] for _ in range(N_PARTITIONS)]
         # (namespace, index name) -> secondary index
         self.sindexes: dict[tuple[str, str], Any] = {}
+        # When a list, every decoded AS_MSG request is appended (for tests).
+        self.recorder: list[Any] | None = None
 
     def add_node(self, node: ServerNode) -> None:
         with self.lock:

@@ -10,13 +10,15 @@ unless given others, and stops (closing every connection) on exit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from aerospike_py.server.cluster import ServerCluster
 from aerospike_py.server.node import ServerNode
 from aerospike_py.server.storage import NamespaceConfig
+from aerospike_py.wire.message import Message
 
 T = TypeVar("T")
 
@@ -205,6 +207,16 @@ class EmbeddedServer:
                 node.answering.set()
 
         self.run_in_loop(apply)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[list[Message]]:
+        """Collect every AS_MSG request the server decodes inside the block."""
+        received: list[Message] = []
+        self.cluster.recorder = received
+        try:
+            yield received
+        finally:
+            self.cluster.recorder = None
 
     def clear(self) -> None:
         """Delete every record of every namespace."""

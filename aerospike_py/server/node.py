@@ -179,6 +179,8 @@ class ServerNode:
             message, _ = msg.decode_message(body)
         except msg.MessageError:
             return commands.reply(errors.ERR_PARAMETER)
+        if self.cluster.recorder is not None:
+            self.cluster.recorder.append(message)
         if message.info1 & msg.INFO1_BATCH:
             handler = multi_handlers.get("batch")
         elif msg.FIELD_DIGEST not in message.fields:
