@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
+from aerospike_py.server import plugins  # noqa: F401  (registers features)
 from aerospike_py.server.cluster import ServerCluster
 from aerospike_py.server.node import ServerNode
 from aerospike_py.server.storage import NamespaceConfig

@@ -1,0 +1,84 @@
+"""Payloads of CDT, bit and HLL operations, and CDT contexts.
+
+Every such operation travels as one msgpack array, ``[op_code, args...]``;
+a CDT operation on a nested list or map is wrapped with its context as
+``[0xff, [ctx_id, ctx_value, ...], [op_code, args...]]`` (PROTOCOL.md 9.3,
+9.6). Client builders, expressions and index definitions share these
+helpers so that the bytes are produced in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aerospike_py.exception import InvalidArgError
+from aerospike_py.wire import packer
+
+CTX_MARKER = 0xFF
+
+
+class CDTContext:
+    """One step into a nested list or map: an id and its value.
+
+    Ids (PROTOCOL.md 9.6): 0x10 list index, 0x11 list rank, 0x13 list value,
+    0x20 map index, 0x21 map rank, 0x22 map key, 0x23 map value; create
+    flags may be OR-ed into the id of the last step.
+    """
+
+    __slots__ = ("id", "value")
+
+    def __init__(self, ctx_id: int, value: Any) -> None:
+        self.id = ctx_id
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"CDTContext(0x{self.id:x}, {self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, CDTContext)
+            and other.id == self.id
+            and other.value == self.value
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.id, repr(self.value)))
+
+
+def pack_ctx(ctx: Sequence[CDTContext]) -> bytes:
+    """The flat msgpack array ``[id1, v1, id2, v2, ...]`` of a context."""
+    out = bytearray()
+    packer.pack_array_header(out, len(ctx) * 2)
+    for step in ctx:
+        if not isinstance(step, CDTContext):
+            raise InvalidArgError(
+                f"a ctx item must come from aerospike_py.cdt_ctx, not "
+                f"{type(step).__name__}"
+            )
+        packer.pack_int(out, step.id)
+        packer.pack_into(out, step.value)
+    return bytes(out)
+
+
+def cdt_payload(
+    op_code: int, args: Sequence[Any] = (), ctx: Sequence[CDTContext] | None = None
+) -> bytes:
+    """The msgpack payload of one CDT (or bit / HLL) operation.
+
+    ``args`` are packed in order as given; callers drop trailing optional
+    arguments they do not send.
+    """
+    out = bytearray()
+    if ctx:
+        out.append(0x93)
+        packer.pack_int(out, CTX_MARKER)
+        out += pack_ctx(ctx)
+    packer.pack_array_header(out, len(args) + 1)
+    packer.pack_int(out, op_code)
+    try:
+        for arg in args:
+            packer.pack_into(out, arg)
+    except packer.PackError as exc:
+        raise InvalidArgError(f"operation argument: {exc}") from None
+    return bytes(out)
