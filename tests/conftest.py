@@ -58,25 +58,48 @@ def event_loop_for_client() -> Iterator[asyncio.AbstractEventLoop]:
         loop.close()
 
 
+class ClientFactory:
+    """Open connected clients of one kind (sync or async) for a test."""
+
+    def __init__(self, kind: str, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.kind = kind
+        self._loop = loop
+        self._opened: list[Any] = []
+
+    def __call__(self, config: dict[str, Any]) -> Any:
+        if self.kind == "sync":
+            sync_client = aerospike_py.client(config).connect()
+            self._opened.append(sync_client)
+            return sync_client
+        assert self._loop is not None
+        async_client = aerospike_py.async_client(config)
+        self._loop.run_until_complete(async_client.connect())
+        view = BlockingView(async_client, self._loop)
+        self._opened.append(view)
+        return view
+
+    def close_all(self) -> None:
+        for opened in self._opened:
+            opened.close()
+
+
 @pytest.fixture(params=["sync", "async"])
-def client(
-    request: pytest.FixtureRequest, aerospike_config: dict[str, Any]
-) -> Iterator[Any]:
-    """A connected client of each kind, with the blocking call style."""
-    if request.param == "sync":
-        sync_client = aerospike_py.client(aerospike_config).connect()
-        try:
-            yield sync_client
-        finally:
-            sync_client.close()
-        return
-    loop = request.getfixturevalue("event_loop_for_client")
-    async_client = aerospike_py.async_client(aerospike_config)
-    loop.run_until_complete(async_client.connect())
+def client_factory(request: pytest.FixtureRequest) -> Iterator[ClientFactory]:
+    """Connect clients of each kind (the test runs once per kind)."""
+    loop = None
+    if request.param == "async":
+        loop = request.getfixturevalue("event_loop_for_client")
+    factory = ClientFactory(request.param, loop)
     try:
-        yield BlockingView(async_client, loop)
+        yield factory
     finally:
-        loop.run_until_complete(async_client.close())
+        factory.close_all()
+
+
+@pytest.fixture
+def client(client_factory: ClientFactory, aerospike_config: dict[str, Any]) -> Any:
+    """A connected client of each kind, with the blocking call style."""
+    return client_factory(aerospike_config)
 
 
 @pytest.fixture

@@ -15,7 +15,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from aerospike_py.exception import AerospikeTimeoutError, ConnectionFailure
+from aerospike_py.exception import (
+    AerospikeTimeoutError,
+    BackpressureError,
+    ConnectionFailure,
+)
 from aerospike_py.wire.message import (
     MAX_PROTO_SIZE,
     PROTO_HEADER_SIZE,
@@ -72,6 +76,43 @@ class Condition:
 
     def notify_all(self) -> None:
         self._condition.notify_all()
+
+
+class Gate:
+    """Admit at most ``limit`` operations at once (0 = no limit).
+
+    A caller that finds no free slot within ``timeout`` seconds (None =
+    wait forever) gets a BackpressureError.
+    """
+
+    def __init__(self, limit: int, timeout: float | None) -> None:
+        self._semaphore = asyncio.Semaphore(limit) if limit else None
+        self._limit = limit
+        self._timeout = timeout
+
+    async def __aenter__(self) -> None:
+        semaphore = self._semaphore
+        if semaphore is None:
+            return
+        if not semaphore.locked():
+            await semaphore.acquire()
+            return
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self._timeout)
+        except asyncio.TimeoutError:
+            raise BackpressureError(_gate_message(self._limit, self._timeout)) from None
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+
+
+def _gate_message(limit: int, timeout: float | None) -> str:
+    return (
+        f"{limit} operations were already running and none finished within "
+        f"{(timeout or 0) * 1000:.0f} ms (max_concurrent_operations, "
+        "operation_queue_timeout_ms)"
+    )
 
 
 async def gather(thunks: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:

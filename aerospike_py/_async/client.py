@@ -118,6 +118,10 @@ class AsyncClient:
         """Names of the cluster's nodes."""
         return [node.name for node in self._connected().nodes]
 
+    def get_stats(self) -> dict[str, Any]:
+        """Cluster statistics: nodes, partitions, connections, commands."""
+        return self._connected().stats()
+
     async def info_all(
         self, command: str, policy: Mapping[str, Any] | None = None
     ) -> list[InfoNodeResult]:

@@ -14,7 +14,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from aerospike_py.exception import AerospikeTimeoutError, ConnectionFailure
+from aerospike_py.exception import (
+    AerospikeTimeoutError,
+    BackpressureError,
+    ConnectionFailure,
+)
 from aerospike_py.wire.message import (
     MAX_PROTO_SIZE,
     PROTO_HEADER_SIZE,
@@ -22,6 +26,8 @@ from aerospike_py.wire.message import (
 )
 
 T = TypeVar("T")
+
+_RECV_CHUNK = 65536
 
 monotonic = time.monotonic
 sleep = time.sleep
@@ -61,6 +67,38 @@ class Condition:
 
     def notify_all(self) -> None:
         self._condition.notify_all()
+
+
+class Gate:
+    """Admit at most ``limit`` operations at once (0 = no limit).
+
+    A caller that finds no free slot within ``timeout`` seconds (None =
+    wait forever) gets a BackpressureError.
+    """
+
+    def __init__(self, limit: int, timeout: float | None) -> None:
+        self._semaphore = threading.BoundedSemaphore(limit) if limit else None
+        self._limit = limit
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        semaphore = self._semaphore
+        if semaphore is None:
+            return
+        if not semaphore.acquire(timeout=self._timeout):
+            raise BackpressureError(_gate_message(self._limit, self._timeout))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+
+
+def _gate_message(limit: int, timeout: float | None) -> str:
+    return (
+        f"{limit} operations were already running and none finished within "
+        f"{(timeout or 0) * 1000:.0f} ms (max_concurrent_operations, "
+        "operation_queue_timeout_ms)"
+    )
 
 
 def gather(thunks: Sequence[Callable[[], T]]) -> list[T]:
@@ -123,7 +161,7 @@ class Connection:
         self.last_used = monotonic()
         self.session_token: bytes | None = None
         self._closed = False
-        self._header = bytearray(PROTO_HEADER_SIZE)
+        self._pending = bytearray()
 
     @classmethod
     def open(
@@ -163,6 +201,8 @@ class Connection:
         """True when an idle connection was closed or has unread bytes."""
         if self._closed:
             return True
+        if self._pending:
+            return True
         try:
             readable, _, _ = select.select([self._sock], [], [], 0)
         except (OSError, ValueError):
@@ -184,47 +224,52 @@ class Connection:
             raise ConnectionFailure(f"sending to {self.address} failed: {exc}") from exc
 
     def receive(self, timeout: float | None) -> tuple[int, bytes]:
-        """Wait for the next framed message."""
+        """Wait for the next framed message.
+
+        Bytes that arrive beyond one frame (the next frames of a batch or
+        scan stream) stay buffered for the next call.
+        """
         deadline = None if timeout is None else monotonic() + timeout
-        header = self._header
-        self._read_into(memoryview(header), deadline, timeout)
-        _, msg_type, size = parse_proto_header(header)
+        pending = self._pending
+        while len(pending) < PROTO_HEADER_SIZE:
+            self._fill(PROTO_HEADER_SIZE - len(pending), deadline, timeout)
+        _, msg_type, size = parse_proto_header(pending)
         if size > MAX_PROTO_SIZE:
             self.close()
             raise ConnectionFailure(
                 f"reply of {size} bytes from {self.address} is too large"
             )
-        body = bytearray(size)
-        if size:
-            self._read_into(memoryview(body), deadline, timeout)
+        end = PROTO_HEADER_SIZE + size
+        while len(pending) < end:
+            self._fill(end - len(pending), deadline, timeout)
+        body = bytes(pending[PROTO_HEADER_SIZE:end])
+        del pending[:end]
         self.last_used = monotonic()
-        return msg_type, bytes(body)
+        return msg_type, body
 
-    def _read_into(
-        self, view: memoryview, deadline: float | None, timeout: float | None
-    ) -> None:
+    def _fill(self, wanted: int, deadline: float | None, timeout: float | None) -> None:
+        """Append at least one byte (up to a large chunk) to the buffer."""
         sock = self._sock
-        while view:
-            if deadline is not None:
-                remaining = deadline - monotonic()
-                if remaining <= 0:
-                    self._time_out(timeout)
-                sock.settimeout(remaining)
-            else:
-                sock.settimeout(None)
-            try:
-                count = sock.recv_into(view)
-            except socket.timeout:
+        if deadline is not None:
+            remaining = deadline - monotonic()
+            if remaining <= 0:
                 self._time_out(timeout)
-            except OSError as exc:
-                self.close()
-                raise ConnectionFailure(
-                    f"receiving from {self.address} failed: {exc}"
-                ) from exc
-            if count == 0:
-                self.close()
-                raise ConnectionFailure(f"{self.address} closed the connection")
-            view = view[count:]
+            sock.settimeout(remaining)
+        else:
+            sock.settimeout(None)
+        try:
+            data = sock.recv(max(wanted, _RECV_CHUNK))
+        except socket.timeout:
+            self._time_out(timeout)
+        except OSError as exc:
+            self.close()
+            raise ConnectionFailure(
+                f"receiving from {self.address} failed: {exc}"
+            ) from exc
+        if not data:
+            self.close()
+            raise ConnectionFailure(f"{self.address} closed the connection")
+        self._pending += data
 
     def _time_out(self, timeout: float | None) -> None:
         self.close()

@@ -21,7 +21,14 @@ import random
 from typing import Any
 
 from aerospike_py import _constants as C
-from aerospike_py._sync._backend import Connection, Lock, Periodic, monotonic, sleep
+from aerospike_py._sync._backend import (
+    Connection,
+    Gate,
+    Lock,
+    Periodic,
+    monotonic,
+    sleep,
+)
 from aerospike_py._sync.node import Node, check_node_reply, request_info
 from aerospike_py._command import Command
 from aerospike_py._config import ClientSettings
@@ -67,6 +74,10 @@ class Cluster:
         self.tend_requests = 0
         self._tend_lock = Lock()
         self._tender: Periodic | None = None
+        # Bounds the commands in flight (max_concurrent_operations).
+        self.gate = Gate(
+            settings.max_concurrent_operations, settings.operation_queue_timeout
+        )
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------
@@ -316,6 +327,36 @@ class Cluster:
             f"{command.namespace!r}"
         )
 
+    def stats(self) -> dict[str, Any]:
+        """A snapshot of the cluster as the client sees it."""
+        nodes = []
+        for node in self.nodes:
+            pool = node.pool
+            nodes.append(
+                {
+                    "name": node.name,
+                    "address": str(node.host),
+                    "active": node.active,
+                    "partitions": self.table.partition_counts(node),
+                    "connections": {
+                        "in_use": pool.in_use,
+                        "in_pool": pool.total - pool.in_use,
+                        "opened": pool.stats.opened,
+                        "closed": pool.stats.closed,
+                        "failed": pool.stats.failed,
+                    },
+                    "commands": node.stats.commands,
+                    "errors": node.stats.errors,
+                    "timeouts": node.stats.timeouts,
+                    "tend_failures": node.failures,
+                }
+            )
+        return {
+            "nodes": nodes,
+            "tend_count": self.tend_count,
+            "tend_requests": self.tend_requests,
+        }
+
     def random_node(self) -> Node:
         nodes = [node for node in self.nodes if node.active]
         if not nodes:
@@ -326,6 +367,10 @@ class Cluster:
 
     def execute(self, command: Command) -> Any:
         """Run a single-record command with its policy's timeouts and retries."""
+        with self.gate:
+            return self._execute(command)
+
+    def _execute(self, command: Command) -> Any:
         policy = command.policy
         start = monotonic()
         deadline = start + policy.total_timeout / 1000 if policy.total_timeout else None

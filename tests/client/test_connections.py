@@ -1,0 +1,382 @@
+"""Pools, timeouts, retries, cancellation, thread safety and tending.
+
+These tests inject faults (delayed or missing replies, a stopped server),
+so each runs against a server of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+import pytest
+
+import aerospike_py
+from aerospike_py.exception import (
+    AerospikeTimeoutError,
+    BackpressureError,
+    ClusterError,
+    NoMoreConnectionsError,
+)
+from aerospike_py.server import EmbeddedServer
+
+
+@pytest.fixture
+def own_server():
+    with EmbeddedServer() as server:
+        yield server
+
+
+def _node_commands(server):
+    return server.nodes[0].stats["commands"]
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+# -- pools ------------------------------------------------------------------
+
+
+def test_thousand_concurrent_async_gets_share_eight_connections(own_server):
+    async def main():
+        config = own_server.client_config(max_conns_per_node=8)
+        async with aerospike_py.async_client(config) as client:
+            await client.connect()
+            keys = [("test", "many", i) for i in range(100)]
+            await asyncio.gather(*(client.put(k, {"i": k[2]}) for k in keys))
+            gets = [
+                client.get(keys[i % 100], {"total_timeout": 10_000})
+                for i in range(1000)
+            ]
+            records = await asyncio.gather(*gets)
+            stats = client.get_stats()["nodes"][0]["connections"]
+            return records, stats
+
+    records, stats = asyncio.run(main())
+    assert [r.bins["i"] for r in records] == [i % 100 for i in range(1000)]
+    assert stats["opened"] <= 8
+
+
+def test_waiters_give_up_with_no_more_connections(own_server):
+    async def main():
+        config = own_server.client_config(max_conns_per_node=1)
+        async with aerospike_py.async_client(config) as client:
+            await client.connect()
+            await client.put(("test", "pool", 1), {"a": 1})
+            own_server.delay_replies(0.6)
+            slow = asyncio.ensure_future(
+                client.get(("test", "pool", 1), {"total_timeout": 3000})
+            )
+            await asyncio.sleep(0.05)
+            with pytest.raises(NoMoreConnectionsError) as info:
+                await client.get(("test", "pool", 1), {"total_timeout": 200})
+            own_server.delay_replies(0)
+            return (await slow).bins, info.value
+
+    bins, error = asyncio.run(main())
+    assert bins == {"a": 1}
+    assert "max_conns_per_node" in str(error)
+
+
+def test_min_conns_are_opened_at_connect(own_server):
+    with aerospike_py.client(own_server.client_config(min_conns_per_node=4)) as client:
+        client.connect()
+        stats = client.get_stats()["nodes"][0]["connections"]
+        assert stats["opened"] == 4
+        assert stats["in_pool"] == 4
+
+
+def test_idle_connections_are_closed_after_idle_timeout(own_server):
+    config = own_server.client_config(idle_timeout=150, tend_interval=50)
+    with aerospike_py.client(config).connect() as client:
+        client.put(("test", "idle", 1), {"a": 1})
+        assert client.get_stats()["nodes"][0]["connections"]["in_pool"] == 1
+        time.sleep(0.5)
+        stats = client.get_stats()["nodes"][0]["connections"]
+        assert stats["in_pool"] == 0
+        assert stats["closed"] >= 1
+        assert client.get(("test", "idle", 1)).bins == {"a": 1}
+
+
+def test_timed_out_connection_is_discarded_not_reused(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    client.put(("test", "dirty", 1), {"a": 1})
+    own_server.delay_replies(0.4)
+    with pytest.raises(AerospikeTimeoutError):
+        client.get(("test", "dirty", 1), {"total_timeout": 100})
+    own_server.delay_replies(0)
+    time.sleep(0.5)  # the late reply arrives on the discarded socket
+    for i in range(20):
+        client.put(("test", "clean", i), {"v": i})
+        assert client.get(("test", "clean", i)).bins == {"v": i}
+    assert client.get_stats()["nodes"][0]["connections"]["closed"] >= 1
+
+
+# -- timeouts and retries -----------------------------------------------------
+
+
+def test_timeout_fires_near_total_timeout(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    client.put(("test", "slow", 1), {"a": 1})
+    own_server.delay_replies(3.0)
+    start = time.monotonic()
+    with pytest.raises(AerospikeTimeoutError) as info:
+        client.get(("test", "slow", 1), {"total_timeout": 300})
+    elapsed = time.monotonic() - start
+    own_server.delay_replies(0)
+    assert 0.25 <= elapsed < 1.5
+    assert "total_timeout=300" in str(info.value)
+    assert info.value.in_doubt is False
+
+
+def test_server_that_stops_answering_times_out(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    own_server.stop_answering()
+    try:
+        start = time.monotonic()
+        with pytest.raises(AerospikeTimeoutError):
+            client.get(("test", "mute", 1), {"total_timeout": 250})
+        assert time.monotonic() - start < 1.5
+    finally:
+        own_server.resume_answering()
+
+
+def test_socket_timeout_retries_until_max_retries(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    client.put(("test", "retry", 1), {"a": 1})
+    before = _node_commands(own_server)
+    own_server.delay_replies(0.3)
+    policy = {"socket_timeout": 60, "total_timeout": 2000, "max_retries": 3}
+    with pytest.raises(AerospikeTimeoutError) as info:
+        client.get(("test", "retry", 1), policy)
+    time.sleep(0.5)
+    own_server.delay_replies(0)
+    assert _node_commands(own_server) - before == 4  # one try and three retries
+    assert "4 attempt(s)" in str(info.value)
+
+
+def test_total_timeout_zero_means_no_deadline(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    client.put(("test", "nolimit", 1), {"a": 1})
+    own_server.delay_replies(0.3)
+    policy = {"total_timeout": 0, "socket_timeout": 0}
+    assert client.get(("test", "nolimit", 1), policy).bins == {"a": 1}
+    own_server.delay_replies(0)
+
+
+def test_write_that_may_have_happened_is_in_doubt(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    own_server.delay_replies(0.4)
+    with pytest.raises(AerospikeTimeoutError) as info:
+        client.put(("test", "doubt", 1), {"a": 1}, policy={"total_timeout": 100})
+    own_server.delay_replies(0)
+    assert info.value.in_doubt is True
+    assert "in doubt" in str(info.value)
+    time.sleep(0.5)
+    # it did happen: the server applied the write after the client gave up
+    assert client.get(("test", "doubt", 1)).bins == {"a": 1}
+
+
+def test_writes_are_not_retried_by_default(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    before = _node_commands(own_server)
+    own_server.delay_replies(0.3)
+    with pytest.raises(AerospikeTimeoutError):
+        client.put(
+            ("test", "once", 1),
+            {"a": 1},
+            policy={"socket_timeout": 50, "total_timeout": 1000},
+        )
+    time.sleep(0.4)
+    own_server.delay_replies(0)
+    assert _node_commands(own_server) - before == 1
+
+
+def test_sleep_between_retries_is_honoured(own_server, client_factory):
+    client = client_factory(own_server.client_config())
+    own_server.stop_answering()
+    try:
+        start = time.monotonic()
+        policy = {
+            "socket_timeout": 20,
+            "total_timeout": 5000,
+            "max_retries": 2,
+            "sleep_between_retries": 150,
+        }
+        with pytest.raises(AerospikeTimeoutError):
+            client.get(("test", "sleepy", 1), policy)
+        elapsed = time.monotonic() - start
+    finally:
+        own_server.resume_answering()
+    assert 0.3 <= elapsed < 2.0
+
+
+# -- server loss and return -----------------------------------------------------
+
+
+def test_stopped_server_gives_a_connection_error_then_recovers_on_restart():
+    server = EmbeddedServer().start()
+    port = server.port
+    config = {"hosts": [("127.0.0.1", port)], "tend_interval": 50}
+    client = aerospike_py.client(config).connect()
+    try:
+        client.put(("test", "restart", 1), {"a": 1})
+        server.stop()
+        with pytest.raises(ClusterError):
+            client.get(("test", "restart", 1), {"max_retries": 0})
+        time.sleep(0.3)  # tends fail meanwhile
+        server = EmbeddedServer(port=port).start()
+        client.put(("test", "restart", 2), {"b": 2})
+        assert client.get(("test", "restart", 2)).bins == {"b": 2}
+    finally:
+        client.close()
+        server.stop()
+
+
+# -- cancellation ---------------------------------------------------------------
+
+
+def test_cancelled_tasks_leave_no_dirty_connection(own_server):
+    async def main():
+        config = own_server.client_config(max_conns_per_node=4)
+        async with aerospike_py.async_client(config) as client:
+            await client.connect()
+            for i in range(10):
+                await client.put(("test", "cancel", i), {"v": i})
+            own_server.delay_replies(0.2)
+            tasks = [
+                asyncio.ensure_future(client.get(("test", "cancel", i % 10)))
+                for i in range(40)
+            ]
+            await asyncio.sleep(0.05)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            own_server.delay_replies(0)
+            await asyncio.sleep(0.3)  # late replies reach closed sockets
+            values = []
+            for i in range(100):
+                values.append((await client.get(("test", "cancel", i % 10))).bins["v"])
+            return values, all(t.cancelled() for t in tasks)
+
+    values, all_cancelled = asyncio.run(main())
+    assert all_cancelled
+    assert values == [i % 10 for i in range(100)]
+
+
+# -- thread safety --------------------------------------------------------------
+
+
+def test_one_client_shared_by_sixteen_threads(own_server):
+    client = aerospike_py.client(own_server.client_config()).connect()
+    errors = []
+
+    def work(thread_id):
+        try:
+            for i in range(50):
+                key = ("test", "threads", f"{thread_id}-{i}")
+                client.put(key, {"t": thread_id, "i": i})
+                assert client.get(key).bins == {"t": thread_id, "i": i}
+                client.increment(("test", "threads", "counter"), "n", 1)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert client.get(("test", "threads", "counter")).bins["n"] == 16 * 50
+    finally:
+        client.close()
+
+
+# -- close and tending ------------------------------------------------------------
+
+
+def test_close_stops_the_tender_and_releases_every_socket(own_server):
+    before = _open_fds()
+    client = aerospike_py.client(
+        own_server.client_config(min_conns_per_node=3)
+    ).connect()
+    client.put(("test", "close", 1), {"a": 1})
+    assert any(t.name == "aerospike-tend" for t in threading.enumerate())
+    client.close()
+    client.close()  # twice is fine
+    time.sleep(0.05)
+    assert not any(t.name == "aerospike-tend" for t in threading.enumerate())
+    assert _open_fds() == before
+    assert not client.is_connected()
+    with pytest.raises(aerospike_py.ClientError, match="not connected"):
+        client.get(("test", "close", 1))
+
+
+def test_async_close_leaves_no_task_behind(own_server):
+    async def main():
+        client = aerospike_py.async_client(own_server.client_config())
+        await client.connect()
+        await client.put(("test", "aclose", 1), {"a": 1})
+        await client.close()
+        await client.close()
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    before = _open_fds()
+    assert asyncio.run(main()) == []
+    assert _open_fds() == before
+
+
+def test_tending_only_checks_generations_when_nothing_changes(own_server):
+    config = own_server.client_config(tend_interval=50)
+    with aerospike_py.client(config).connect() as client:
+        start = client.get_stats()
+        time.sleep(0.6)
+        end = client.get_stats()
+    tends = end["tend_count"] - start["tend_count"]
+    requests = end["tend_requests"] - start["tend_requests"]
+    assert tends >= 5
+    assert requests == tends  # one generation check per node per tend
+
+
+def test_partition_generation_change_rereads_the_map(own_server):
+    config = own_server.client_config(tend_interval=50)
+    with aerospike_py.client(config).connect() as client:
+        start = client.get_stats()["tend_requests"]
+        own_server.run_in_loop(own_server.cluster.rebalance)
+        time.sleep(0.4)
+        extra = client.get_stats()["tend_requests"] - start
+        assert client.get_stats()["nodes"][0]["partitions"] == {"test": 4096}
+    # generation checks, plus one replicas read and one peers read
+    assert extra >= 2
+
+
+# -- backpressure ----------------------------------------------------------------
+
+
+def test_backpressure_error_when_no_slot_frees_in_time(own_server):
+    async def main():
+        config = own_server.client_config(
+            max_concurrent_operations=2, operation_queue_timeout_ms=100
+        )
+        async with aerospike_py.async_client(config) as client:
+            await client.connect()
+            await client.put(("test", "bp", 1), {"a": 1})
+            own_server.delay_replies(0.5)
+            results = await asyncio.gather(
+                *(
+                    client.get(("test", "bp", 1), {"total_timeout": 3000})
+                    for _ in range(3)
+                ),
+                return_exceptions=True,
+            )
+            own_server.delay_replies(0)
+            return results
+
+    results = asyncio.run(main())
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], BackpressureError)
+    assert sum(1 for r in results if not isinstance(r, Exception)) == 2
