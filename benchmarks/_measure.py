@@ -39,9 +39,13 @@ def table(title: str, rows: list[Result], reference: str | None = None) -> None:
         header += f" {'ops/s ratio':>12} {'CPU ratio':>10}"
     print(header)
     for row in rows:
-        line = f"  {row.label:<34} {row.ops_per_second:>10.0f} {row.cpu_us_per_op:>10.1f}"
+        line = (
+            f"  {row.label:<34} {row.ops_per_second:>10.0f} {row.cpu_us_per_op:>10.1f}"
+        )
         if ref is not None:
             ratio = row.ops_per_second / ref.ops_per_second if ref.ops_per_second else 0
-            cpu_ratio = row.cpu_us_per_op / ref.cpu_us_per_op if ref.cpu_us_per_op else 0
+            cpu_ratio = (
+                row.cpu_us_per_op / ref.cpu_us_per_op if ref.cpu_us_per_op else 0
+            )
             line += f" {ratio:>12.2f} {cpu_ratio:>10.2f}"
         print(line)

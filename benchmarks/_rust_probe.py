@@ -1,6 +1,6 @@
 """Measure the Rust-based aerospike-py; runs inside its own virtualenv.
 
-    python _rust_probe.py HOST PORT OPS LEVELS   ->  JSON rows on stdout
+python _rust_probe.py HOST PORT OPS LEVELS   ->  JSON rows on stdout
 """
 
 import asyncio
@@ -35,13 +35,24 @@ async def main(host, port, ops, levels):
         for level in levels:
             wall, cpu = time.perf_counter(), time.process_time()
             await level_run(client, op, ops, level)
-            rows.append([f"Rust aerospike-py {op} c={level}", ops,
-                         time.perf_counter() - wall, time.process_time() - cpu])
+            rows.append(
+                [
+                    f"Rust aerospike-py {op} c={level}",
+                    ops,
+                    time.perf_counter() - wall,
+                    time.process_time() - cpu,
+                ]
+            )
     await client.close()
     return rows
 
 
 if __name__ == "__main__":
-    host, port, ops, levels = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    host, port, ops, levels = (
+        sys.argv[1],
+        int(sys.argv[2]),
+        int(sys.argv[3]),
+        sys.argv[4],
+    )
     result = asyncio.run(main(host, port, ops, [int(x) for x in levels.split(",")]))
     print(json.dumps(result))

@@ -28,7 +28,9 @@ BINS = {"name": "benchmark", "count": 12345, "score": 98.6, "tags": ["a", "b", "
 LEVELS = (1, 16, 128)
 
 
-async def _run_level(client: aerospike_py.AsyncClient, op: str, ops: int, level: int) -> None:
+async def _run_level(
+    client: aerospike_py.AsyncClient, op: str, ops: int, level: int
+) -> None:
     keys = [("test", "bench-async", i) for i in range(ops)]
     queue = iter(keys)
 
@@ -53,10 +55,14 @@ def _ours(hosts: list[tuple[str, int]], ops: int) -> list[Result]:
                 for level in LEVELS:
                     wall, cpu = time.perf_counter(), time.process_time()
                     await _run_level(client, op, ops, level)
-                    results.append(Result(
-                        f"aerospike_py AsyncClient {op} c={level}", ops,
-                        time.perf_counter() - wall, time.process_time() - cpu,
-                    ))
+                    results.append(
+                        Result(
+                            f"aerospike_py AsyncClient {op} c={level}",
+                            ops,
+                            time.perf_counter() - wall,
+                            time.process_time() - cpu,
+                        )
+                    )
         return results
 
     return asyncio.run(main())
@@ -72,8 +78,16 @@ def _official(hosts: list[tuple[str, int]], ops: int) -> list[Result]:
     try:
         [client.put(k, BINS) for k in keys]
         return [
-            measure("official aerospike put (sync)", ops, lambda: [client.put(k, BINS) for k in keys]),
-            measure("official aerospike get (sync)", ops, lambda: [client.get(k) for k in keys]),
+            measure(
+                "official aerospike put (sync)",
+                ops,
+                lambda: [client.put(k, BINS) for k in keys],
+            ),
+            measure(
+                "official aerospike get (sync)",
+                ops,
+                lambda: [client.get(k) for k in keys],
+            ),
         ]
     finally:
         client.close()

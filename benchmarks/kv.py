@@ -13,8 +13,12 @@ def _ours(hosts: list[tuple[str, int]], ops: int) -> list[Result]:
     client = aerospike_py.client({"hosts": hosts}).connect()
     keys = [("test", "bench", i) for i in range(ops)]
     try:
-        put = measure("aerospike_py Client put", ops, lambda: [client.put(k, BINS) for k in keys])
-        get = measure("aerospike_py Client get", ops, lambda: [client.get(k) for k in keys])
+        put = measure(
+            "aerospike_py Client put", ops, lambda: [client.put(k, BINS) for k in keys]
+        )
+        get = measure(
+            "aerospike_py Client get", ops, lambda: [client.get(k) for k in keys]
+        )
     finally:
         client.close()
     return [put, get]
@@ -29,8 +33,12 @@ def _official(hosts: list[tuple[str, int]], ops: int) -> list[Result]:
     client = aerospike.client({"hosts": hosts}).connect()
     keys = [("test", "bench-official", i) for i in range(ops)]
     try:
-        put = measure("official aerospike put", ops, lambda: [client.put(k, BINS) for k in keys])
-        get = measure("official aerospike get", ops, lambda: [client.get(k) for k in keys])
+        put = measure(
+            "official aerospike put", ops, lambda: [client.put(k, BINS) for k in keys]
+        )
+        get = measure(
+            "official aerospike get", ops, lambda: [client.get(k) for k in keys]
+        )
     finally:
         client.close()
     return [put, get]
@@ -45,5 +53,8 @@ def run(ops: int = 5000) -> None:
         official = _official(hosts, ops) or official
     for op_name in ("put", "get"):
         rows = [r for r in ours + official if r.label.endswith(op_name)]
-        table(f"sync {op_name}, {ops} ops, server in a separate process", rows,
-              reference=f"official aerospike {op_name}")
+        table(
+            f"sync {op_name}, {ops} ops, server in a separate process",
+            rows,
+            reference=f"official aerospike {op_name}",
+        )

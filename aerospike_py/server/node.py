@@ -74,8 +74,10 @@ class ServerNode:
         self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
+        # A deep accept queue: a client opening a hundred connections at
+        # once must not see refused or dropped connects.
         self._server = await asyncio.start_server(
-            self._serve, self.host, self.port, reuse_address=True
+            self._serve, self.host, self.port, reuse_address=True, backlog=4096
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if not self.node_id:
