@@ -36,16 +36,24 @@ Parser = Callable[[bytes, str], Any]
 class Command:
     """A request ready to send, and how to read its reply."""
 
-    __slots__ = ("data", "is_write", "key", "parse", "policy")
+    __slots__ = ("data", "is_write", "key", "name", "parse", "policy")
 
     def __init__(
-        self, key: KeyInfo, data: bytes, is_write: bool, policy: Policy, parse: Parser
+        self,
+        key: KeyInfo,
+        data: bytes,
+        is_write: bool,
+        policy: Policy,
+        parse: Parser,
+        name: str = "command",
     ) -> None:
         self.key = key
         self.data = data
         self.is_write = is_write
         self.policy = policy
         self.parse = parse
+        # The operation name reported in metrics and traces.
+        self.name = name
 
     @property
     def namespace(self) -> str:
@@ -152,7 +160,8 @@ def read(
         ops=ops,
     )
     parse = _parse_exists(key) if exists else _parse_record(key)
-    return Command(key, data, False, policy, parse)
+    name = "exists" if exists else "select" if bins is not None else "get"
+    return Command(key, data, False, policy, parse, name)
 
 
 def _parse_record(key: KeyInfo) -> Parser:
@@ -194,6 +203,7 @@ def _write_command(
     info1: int = 0,
     info2_extra: int = 0,
     parse: Parser | None = None,
+    name: str = "put",
 ) -> Command:
     policy = settings.policy
     info2, info3, generation = _write_header(settings)
@@ -209,7 +219,7 @@ def _write_command(
         fields=fields,
         ops=ops,
     )
-    return Command(key, data, True, policy, parse or _parse_ack(key))
+    return Command(key, data, True, policy, parse or _parse_ack(key), name)
 
 
 def _parse_ack(key: KeyInfo) -> Parser:
@@ -233,20 +243,31 @@ def put(key: KeyInfo, bins: Mapping[str, Any], settings: WriteSettings) -> Comma
     return _write_command(key, settings, ops)
 
 
+_SINGLE_OP_NAMES = {
+    msg.OP_APPEND: "append",
+    msg.OP_PREPEND: "prepend",
+    msg.OP_INCR: "increment",
+    msg.OP_TOUCH: "touch",
+}
+
+
 def single_op(key: KeyInfo, op: msg.Op, settings: WriteSettings) -> Command:
     """append / prepend / increment / touch: one op, no result."""
-    return _write_command(key, settings, [op])
+    name = _SINGLE_OP_NAMES.get(op.op_type, "operate")
+    return _write_command(key, settings, [op], name=name)
 
 
 def remove(key: KeyInfo, settings: WriteSettings) -> Command:
-    return _write_command(key, settings, [], info2_extra=msg.INFO2_DELETE)
+    return _write_command(
+        key, settings, [], info2_extra=msg.INFO2_DELETE, name="remove"
+    )
 
 
 def remove_bins(key: KeyInfo, names: Any, settings: WriteSettings) -> Command:
     if not isinstance(names, (list, tuple)) or not names:
         raise InvalidArgError("bin_names must be a non-empty list of bin names")
     ops = [msg.Op(msg.OP_WRITE, particle.NULL, check_bin_name(n), b"") for n in names]
-    return _write_command(key, settings, ops)
+    return _write_command(key, settings, ops, name="remove_bin")
 
 
 def operate(
@@ -271,6 +292,7 @@ def operate(
             info1=info1,
             info2_extra=info2_extra,
             parse=parse,
+            name="operate",
         )
     policy = settings.policy
     fields = key.fields()
@@ -283,7 +305,7 @@ def operate(
         fields=fields,
         ops=encoded.ops,
     )
-    return Command(key, data, False, policy, parse)
+    return Command(key, data, False, policy, parse, "operate")
 
 
 def _parse_operate(

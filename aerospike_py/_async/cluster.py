@@ -42,6 +42,13 @@ from aerospike_py.exception import (
     NoMoreConnectionsError,
     from_result_code,
 )
+from aerospike_py.observability import (
+    METRICS,
+    end_span,
+    record_operation,
+    record_stage,
+    start_span,
+)
 from aerospike_py.wire.message import MSG_AS
 
 log = logging.getLogger("aerospike_py.cluster")
@@ -365,8 +372,26 @@ class Cluster:
 
     async def execute(self, command: Command) -> Any:
         """Run a single-record command with its policy's timeouts and retries."""
-        async with self.gate:
-            return await self._execute(command)
+        key = command.key
+        started = monotonic()
+        span = start_span(command.name, key.namespace, key.set_name)
+        error: BaseException | None = None
+        try:
+            async with self.gate:
+                return await self._execute(command)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            record_operation(
+                key.namespace,
+                key.set_name,
+                command.name,
+                monotonic() - started,
+                "" if error is None else type(error).__name__,
+            )
+            if span is not None:
+                end_span(span, error)
 
     async def _execute(self, command: Command) -> Any:
         policy = command.policy
@@ -405,18 +430,24 @@ class Cluster:
         deadline: float | None,
         timeout: float | None,
     ) -> Any:
+        stages = METRICS.stages_enabled
+        mark = monotonic() if stages else 0.0
         try:
             connection = await node.pool.acquire(deadline)
         except NoMoreConnectionsError:
             raise
         except (ConnectionFailure, AerospikeTimeoutError) as exc:
             raise _TransportFailure(exc, sent=False) from exc
+        if stages:
+            mark = _stage("connection", mark)
         sent = False
         node.stats.commands += 1
         try:
             await connection.send(command.data)
             sent = True
             msg_type, body = await connection.receive(timeout)
+            if stages:
+                mark = _stage("network", mark)
         except BaseException as exc:
             await node.pool.discard(connection)
             if isinstance(exc, AerospikeTimeoutError):
@@ -434,6 +465,9 @@ class Cluster:
         except AerospikeError:
             node.stats.errors += 1
             raise
+        finally:
+            if stages:
+                _stage("parse", mark)
 
     async def info(self, node: Node, command: str, timeout: float | None) -> str:
         """Run one info command on one node and return its value."""
@@ -446,6 +480,12 @@ class Cluster:
             return reply[command]
         # Servers echo the command; take the only answer if the echo differs.
         return next(iter(reply.values()), "")
+
+
+def _stage(name: str, since: float) -> float:
+    now = monotonic()
+    record_stage(name, now - since)
+    return now
 
 
 def _final_error(
