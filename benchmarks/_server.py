@@ -18,7 +18,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(*extra: str, nodes: int = 1) -> Iterator[list[tuple[str, int]]]:
+def server_process(
+    *extra: str, nodes: int = 1, replication_factor: int = 1
+) -> Iterator[list[tuple[str, int]]]:
     """Start ``python -m aerospike_py.server`` and yield its hosts."""
     port = free_port()
     if nodes > 1:
@@ -32,6 +34,8 @@ def server_process(*extra: str, nodes: int = 1) -> Iterator[list[tuple[str, int]
         str(port),
         "--nodes",
         str(nodes),
+        "--replication-factor",
+        str(replication_factor),
         *extra,
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

@@ -24,6 +24,11 @@ if str(ROOT) not in sys.path:
 SECTIONS = {
     "kv": ("benchmarks.kv", {"ops": 5000}, {"ops": 1000}),
     "async": ("benchmarks.async_kv", {"ops": 5000}, {"ops": 1000}),
+    "cluster": (
+        "benchmarks.cluster",
+        {"ops": 5000},
+        {"ops": 1000, "idle_seconds": 3.0},
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,6 +78,13 @@ class ClientFactory:
         view = BlockingView(async_client, self._loop)
         self._opened.append(view)
         return view
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, letting an async client's background tending run meanwhile."""
+        if self._loop is None:
+            time.sleep(seconds)
+        else:
+            self._loop.run_until_complete(asyncio.sleep(seconds))
 
     def close_all(self) -> None:
         for opened in self._opened:

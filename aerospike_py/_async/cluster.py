@@ -256,6 +256,7 @@ class Cluster:
         except (AerospikeError, ValueError) as exc:
             log.warning("reading peers of node %s failed: %s", node.name, exc)
             return
+        node.peer_names = {peer.node_name for peer in peers}
         known = {existing.name for existing in self.nodes}
         for peer in peers:
             if peer.node_name in known:
@@ -276,7 +277,16 @@ class Cluster:
         node.peers_generation = generation
 
     async def _drop_failed_nodes(self) -> None:
-        failed = [node for node in self.nodes if node.failures >= MAX_TEND_FAILURES]
+        healthy = [node for node in self.nodes if node.failures == 0]
+        vouched = set().union(*(node.peer_names for node in healthy))
+        failed = [
+            node
+            for node in self.nodes
+            if node.failures >= MAX_TEND_FAILURES
+            # A node that fails and that no healthy node lists as a peer has
+            # left the cluster: drop it now rather than after more tends.
+            or (node.failures and healthy and node.name not in vouched)
+        ]
         if not failed:
             return
         if len(failed) == len(self.nodes):
@@ -322,9 +332,10 @@ class Cluster:
             start = attempt % len(owners)
             candidates = owners[start:] + owners[:start]
         for node in candidates:
-            if node is not None and node.active:
+            if node is not None and node.active and not node.failures:
                 return node
-        for node in owners:
+        # Nothing healthy: try a node that failed its last tend anyway.
+        for node in candidates + owners:
             if node is not None and node.active:
                 return node
         raise ClusterError(

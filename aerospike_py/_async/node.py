@@ -47,6 +47,8 @@ class Node:
         self.peers_generation = -1
         self.failures = 0
         self.active = True
+        # Names of the other nodes this node listed in its last peers reply.
+        self.peer_names: set[str] = set()
         self.stats = NodeStats()
         self._settings = settings
         self._authenticate = authenticate

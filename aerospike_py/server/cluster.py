@@ -10,6 +10,7 @@ the change and re-read the partition maps.
 from __future__ import annotations
 
 import base64
+import hashlib
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -59,18 +60,21 @@ class ServerCluster:
         return [node for node in self.nodes if node.running]
 
     def rebalance(self) -> None:
-        """Recompute partition ownership over the running nodes."""
+        """Recompute partition ownership over the running nodes.
+
+        Each partition ranks the nodes by a hash of (node id, partition) and
+        takes the best ``replication_factor`` of them, master first. A node
+        joining or leaving therefore moves only the partitions it gains or
+        loses, as the real cluster's succession lists do, and the data of
+        moved partitions is there at once (a finished migration).
+        """
         with self.lock:
-            active = sorted(self.active_nodes(), key=lambda n: n.node_id)
-            count = len(active)
-            copies = min(self.replication_factor, count)
+            active = self.active_nodes()
+            copies = min(self.replication_factor, len(active))
             owners: list[list[ServerNode]] = []
             for pid in range(N_PARTITIONS):
-                if not count:
-                    owners.append([])
-                    continue
-                first = pid % count
-                owners.append([active[(first + k) % count] for k in range(copies)])
+                ranked = sorted(active, key=lambda node: _rank(node.node_id, pid))
+                owners.append(ranked[:copies])
             self.owners = owners
             self.partition_generation += 1
             self.peers_generation += 1
@@ -95,6 +99,14 @@ class ServerCluster:
                 bitmap[pid >> 3] |= 0x80 >> (pid & 7)
         return bytes(bitmap)
 
-    def owns(self, node: ServerNode, pid: int) -> bool:
+    def owns(self, node: ServerNode, pid: int, *, write: bool) -> bool:
+        """True when ``node`` holds ``pid``: as master for writes, as any
+        replica for reads."""
         owners = self.owners[pid]
-        return bool(owners) and owners[0] is node
+        if write:
+            return bool(owners) and owners[0] is node
+        return node in owners
+
+
+def _rank(node_id: str, pid: int) -> bytes:
+    return hashlib.blake2b(f"{node_id}/{pid}".encode(), digest_size=8).digest()

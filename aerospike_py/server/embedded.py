@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from aerospike_py.server import plugins  # noqa: F401  (registers features)
 from aerospike_py.server.cluster import ServerCluster
+from aerospike_py.server.membership import add_node, start_node, stop_node
 from aerospike_py.server.node import ServerNode
 from aerospike_py.server.storage import NamespaceConfig
 from aerospike_py.wire.message import Message
@@ -179,6 +180,20 @@ class EmbeddedServer:
         config.update(extra)
         return config
 
+    # -- cluster membership ----------------------------------------------------
+
+    def stop_node(self, index: int) -> None:
+        """Stop one node (its partitions move to the others)."""
+        self.call(stop_node(self.cluster, index))
+
+    def start_node(self, index: int) -> None:
+        """Start a stopped node again, on its old port."""
+        self.call(start_node(self.cluster, index))
+
+    def add_node(self) -> ServerNode:
+        """Start a new node; it takes over its share of the partitions."""
+        return self.call(add_node(self.cluster, self.host))
+
     # -- control for tests ---------------------------------------------------
 
     def advance_clock(self, seconds: float) -> None:
@@ -196,6 +211,7 @@ class EmbeddedServer:
 
     def stop_answering(self) -> None:
         """Keep connections open but answer nothing until resumed."""
+
         def apply() -> None:
             for node in self.cluster.nodes:
                 node.answering.clear()

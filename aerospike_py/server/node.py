@@ -19,6 +19,7 @@ from aerospike_py.server import commands, errors, info
 from aerospike_py.server.cluster import ServerCluster
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire import message as msg
+from aerospike_py.wire.digest import partition_id
 
 log = logging.getLogger("aerospike_py.server")
 
@@ -93,6 +94,20 @@ class ServerNode:
                 writer.close()
             await self._server.wait_closed()
             self._server = None
+
+    def _count_misroute(self, message: msg.Message) -> None:
+        """Count a command for a partition this node does not hold.
+
+        A real node proxies such a command to the owner; the embedded
+        cluster shares its data, so it serves it and counts it, which makes
+        a client's misrouting visible.
+        """
+        digest = message.fields.get(msg.FIELD_DIGEST)
+        if digest is None or len(digest) != 20:
+            return
+        pid = partition_id(digest)
+        if not self.cluster.owns(self, pid, write=_is_write(message)):
+            self.stats["proxied"] += 1
 
     def sindex_count(self, namespace: str, set_name: str) -> int:
         return sum(
@@ -190,11 +205,16 @@ class ServerNode:
             if not message.info3 & msg.INFO3_PARTITION_DONE:
                 return commands.reply(errors.ERR_UNSUPPORTED_FEATURE)
         else:
+            self._count_misroute(message)
             with self.cluster.lock:
                 return commands.handle_single(message, self.cluster.namespaces)
         if handler is None:
             return commands.reply(errors.ERR_UNSUPPORTED_FEATURE)
         return handler(self, message)
+
+
+def _is_write(message: msg.Message) -> bool:
+    return bool(message.info2 & msg.INFO2_WRITE)
 
 
 def _acceptable(version: int, msg_type: int, size: int) -> bool:

@@ -5,4 +5,4 @@ Each feature module registers itself on import (``ops.register``,
 ``info.command``, ``node.multi_handlers``); add a line here for a new one.
 """
 
-from aerospike_py.server import commands, info, ops  # noqa: F401
+from aerospike_py.server import commands, control, info, ops  # noqa: F401
