@@ -19,7 +19,16 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from aerospike_py import _constants, exception, operations, types
+from aerospike_py import (
+    _constants,
+    bit_operations,
+    exception,
+    exp,
+    expression_operations,
+    hll_operations,
+    operations,
+    types,
+)
 from aerospike_py._async.client import AsyncClient
 from aerospike_py._constants import *  # noqa: F403
 from aerospike_py._sync.client import Client
@@ -57,6 +66,7 @@ from aerospike_py.exception import (
     ServerTimeoutError,
     UDFError,
 )
+from aerospike_py.numpy_batch import NumpyBatchRecords
 from aerospike_py.observability import (
     dropped_log_count,
     get_metrics,
@@ -128,6 +138,9 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
+# batch_read's result; aerospike-py 0.14 names it LazyBatchRecords.
+LazyBatchRecords = BatchRecords
+
 # Deprecated aliases; the names in aerospike_py.exception warn, these do not.
 TimeoutError = AerospikeTimeoutError
 IndexError = AerospikeIndexError
@@ -197,9 +210,11 @@ __all__ = [
     "InvalidHostError",
     "KeyOrderedDict",
     "KeyValueOrderedDict",
+    "LazyBatchRecords",
     "ListPolicy",
     "MapPolicy",
     "NoMoreConnectionsError",
+    "NumpyBatchRecords",
     "OperateOrderedResult",
     "Operation",
     "OrderedList",
@@ -229,6 +244,7 @@ __all__ = [
     "WritePolicy",
     "__version__",
     "async_client",
+    "bit_operations",
     "client",
     "dropped_log_count",
     "get_metrics",
@@ -243,6 +259,9 @@ __all__ = [
     "start_metrics_server",
     "stop_metrics_server",
     "exception",
+    "exp",
+    "expression_operations",
+    "hll_operations",
     "operations",
     "partition_filter_all",
     "partition_filter_by_id",

@@ -16,7 +16,7 @@ def compile_filter(value: Any, where: str) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, dict) and "__expr__" in value:
-        from aerospike_py.exp import compile_expression  # type: ignore[import-not-found]
+        from aerospike_py.exp import compile_expression
 
         compiled: bytes = compile_expression(value)
         return compiled

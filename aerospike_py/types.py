@@ -8,6 +8,7 @@ Every NamedTuple supports attribute access and tuple unpacking::
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, TypedDict
 
 __all__ = [
@@ -138,7 +139,94 @@ class BatchWriteResult(NamedTuple):
     retry: BatchRetryInfo = BatchRetryInfo()
 
 
-BatchRecords = dict[UserKey, AerospikeRecord]
+class BatchRecords(Mapping[Any, AerospikeRecord]):
+    """The answer of ``batch_read``: one BatchRecord per requested key.
+
+    ``batch_records`` follows the request: same length, same order, the
+    same key twice gives two entries. The object is also a read-only
+    mapping from user key to bins over the records that were found (the
+    ``to_dict()`` view; a digest-only key has no user key and is left out,
+    and a user key requested twice keeps its last record)::
+
+        result = client.batch_read(keys)
+        for entry in result.batch_records:
+            if entry.result == 0:
+                print(entry.key.user_key, entry.record.bins)
+        bins = result.get("user:1")
+    """
+
+    __slots__ = ("_view", "batch_records")
+
+    def __init__(self, batch_records: list[BatchRecord]) -> None:
+        self.batch_records = batch_records
+        self._view: dict[Any, AerospikeRecord] | None = None
+
+    def __repr__(self) -> str:
+        count, found = len(self.batch_records), self.found_count()
+        return f"BatchRecords(count={count}, found={found})"
+
+    def _found(self) -> Iterator[tuple[Any, AerospikeRecord]]:
+        for entry in self.batch_records:
+            record = entry.record
+            if entry.result or record is None or record.bins is None:
+                continue
+            user_key = entry.key.user_key if entry.key is not None else None
+            if user_key is not None:
+                yield user_key, record.bins
+
+    def to_dict(self) -> dict[Any, AerospikeRecord]:
+        """Return ``{user_key: bins}`` of the found records (cached)."""
+        if self._view is None:
+            self._view = dict(self._found())
+        return self._view
+
+    def to_list(self) -> list[AerospikeRecord | None]:
+        """Return the bins per requested key; None where none were found."""
+        return [
+            entry.record.bins if not entry.result and entry.record else None
+            for entry in self.batch_records
+        ]
+
+    def to_numpy(self, dtype: Any) -> Any:
+        """Return the records as a NumpyBatchRecords of structured ``dtype``."""
+        from aerospike_py.numpy_batch import _batch_records_to_numpy
+
+        return _batch_records_to_numpy(self, dtype, self.all_user_keys())
+
+    def iter_records(self) -> Iterator[BatchRecord]:
+        """Iterate over every BatchRecord, failures included."""
+        return iter(self.batch_records)
+
+    def all_user_keys(self) -> list[Any]:
+        """Return the user key of each requested key (None if digest-only)."""
+        return [
+            entry.key.user_key if entry.key is not None else None
+            for entry in self.batch_records
+        ]
+
+    def found_count(self) -> int:
+        """Return how many requested keys were found."""
+        return sum(1 for entry in self.batch_records if entry.result == 0)
+
+    def release_cache(self) -> None:
+        """Forget the cached ``to_dict()`` view; the records stay."""
+        self._view = None
+
+    @staticmethod
+    def merge_to_dict(handles: list[BatchRecords]) -> list[dict[Any, AerospikeRecord]]:
+        """Return ``to_dict()`` of each result."""
+        return [handle.to_dict() for handle in handles]
+
+    def __getitem__(self, user_key: Any) -> AerospikeRecord:
+        return self.to_dict()[user_key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        if self._view is not None:
+            return len(self._view)
+        return len({user_key for user_key, _ in self._found()})
 
 
 # -- config and policies --------------------------------------------------------

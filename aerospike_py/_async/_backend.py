@@ -159,6 +159,10 @@ class Periodic:
             await task
 
 
+# Bytes a connection buffers unread before it pauses the socket.
+_READ_HIGH_WATER = 4 * 1024 * 1024
+
+
 class _FrameProtocol(asyncio.Protocol):
     """Collect bytes and hand out one framed message per request."""
 
@@ -168,6 +172,7 @@ class _FrameProtocol(asyncio.Protocol):
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.closed = False
         self.error: Exception | None = None
+        self.paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -175,6 +180,18 @@ class _FrameProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         self._deliver()
+        # Nobody is reading (a slow query consumer): stop taking bytes so
+        # the server waits, instead of buffering a whole stream here.
+        waiting = self.waiter is not None and not self.waiter.done()
+        if not waiting and len(self.buffer) > _READ_HIGH_WATER and self.transport:
+            self.transport.pause_reading()
+            self.paused = True
+
+    def want_more(self) -> None:
+        """A reader waits for a frame: take bytes again if paused."""
+        if self.paused and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
 
     def _deliver(self) -> None:
         waiter = self.waiter
@@ -288,6 +305,7 @@ class Connection:
         waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         protocol.waiter = waiter
         protocol._deliver()
+        protocol.want_more()
         if not waiter.done() and protocol.closed:
             raise protocol.error or ConnectionFailure("connection is closed")
         handle = None

@@ -9,15 +9,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aerospike_py import _command
-from aerospike_py._async._backend import Lock
+from aerospike_py import _batch, _command, _query, numpy_batch
+from aerospike_py import _constants as C
+from aerospike_py._async import batch as batch_io
+from aerospike_py._async._backend import Lock, sleep
 from aerospike_py._async.cluster import Cluster
+from aerospike_py._async.node import Node
+from aerospike_py._async.query import AsyncQuery
 from aerospike_py._config import ClientSettings, parse_config
 from aerospike_py._keys import parse_key
 from aerospike_py._ops import bin_value_op, check_bin_name, encode_ops
 from aerospike_py._policy import Policy, WriteSettings, write_settings
-from aerospike_py.exception import AerospikeError, ClientError, InvalidArgError
+from aerospike_py.exception import (
+    AerospikeError,
+    ClientError,
+    ClusterError,
+    InvalidArgError,
+    from_result_code,
+)
 from aerospike_py.types import (
+    BatchRecords,
+    BatchWriteResult,
     ExistsResult,
     InfoNodeResult,
     OperateOrderedResult,
@@ -331,3 +343,343 @@ class AsyncClient:
         )
         result: OperateOrderedResult = await self._connected().execute(command)
         return result
+
+    # -- query and indexes ------------------------------------------------------
+
+    def query(self, namespace: str, set_name: str | None) -> AsyncQuery:
+        """Build a query of a set (None or "" for the whole namespace).
+
+        Without ``where()`` it reads every record: it is a scan.
+        """
+        self._connected()
+        return AsyncQuery(
+            self._connected,
+            lambda policy: self._policy("query", policy),
+            namespace,
+            set_name,
+        )
+
+    async def index_integer_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        *,
+        index_type: int = C.INDEX_TYPE_DEFAULT,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Create a numeric index on a bin; return once it is ready.
+
+        ``index_type`` indexes the items of a list, or a map's keys or
+        values; ``ctx`` a value nested in the bin. IndexFoundError when the
+        name is taken by another definition.
+        """
+        spec = _query.index_spec(
+            namespace, set_name, bin_name, index_name, C.INDEX_NUMERIC, index_type, ctx
+        )
+        await self._create_index(spec, policy)
+
+    async def index_string_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        *,
+        index_type: int = C.INDEX_TYPE_DEFAULT,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Create a string index on a bin; return once it is ready."""
+        spec = _query.index_spec(
+            namespace, set_name, bin_name, index_name, C.INDEX_STRING, index_type, ctx
+        )
+        await self._create_index(spec, policy)
+
+    async def index_blob_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        *,
+        index_type: int = C.INDEX_TYPE_DEFAULT,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Create a bytes (blob) index on a bin; return once it is ready."""
+        spec = _query.index_spec(
+            namespace, set_name, bin_name, index_name, C.INDEX_BLOB, index_type, ctx
+        )
+        await self._create_index(spec, policy)
+
+    async def index_geo2dsphere_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        *,
+        index_type: int = C.INDEX_TYPE_DEFAULT,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Create a GeoJSON index on a bin; return once it is ready."""
+        spec = _query.index_spec(
+            namespace,
+            set_name,
+            bin_name,
+            index_name,
+            C.INDEX_GEO2DSPHERE,
+            index_type,
+            ctx,
+        )
+        await self._create_index(spec, policy)
+
+    async def index_list_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_datatype: int,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Index the items of a list bin (``index_datatype``: INDEX_NUMERIC,
+        INDEX_STRING, INDEX_BLOB or INDEX_GEO2DSPHERE)."""
+        spec = _query.index_spec(
+            namespace,
+            set_name,
+            bin_name,
+            index_name,
+            index_datatype,
+            C.INDEX_TYPE_LIST,
+            ctx,
+        )
+        await self._create_index(spec, policy)
+
+    async def index_map_keys_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_datatype: int,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Index the keys of a map bin."""
+        spec = _query.index_spec(
+            namespace,
+            set_name,
+            bin_name,
+            index_name,
+            index_datatype,
+            C.INDEX_TYPE_MAPKEYS,
+            ctx,
+        )
+        await self._create_index(spec, policy)
+
+    async def index_map_values_create(
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_datatype: int,
+        index_name: str,
+        policy: Mapping[str, Any] | None = None,
+        ctx: list[Any] | None = None,
+    ) -> None:
+        """Index the values of a map bin."""
+        spec = _query.index_spec(
+            namespace,
+            set_name,
+            bin_name,
+            index_name,
+            index_datatype,
+            C.INDEX_TYPE_MAPVALUES,
+            ctx,
+        )
+        await self._create_index(spec, policy)
+
+    async def index_remove(
+        self, namespace: str, index_name: str, policy: Mapping[str, Any] | None = None
+    ) -> None:
+        """Drop a secondary index; IndexNotFound when there is none."""
+        exists = _query.index_command("exists", namespace, index_name)
+        delete = _query.index_command("delete", namespace, index_name)
+        timeout = self._info_timeout(policy)
+        nodes = self._info_nodes()
+        # 8.1 answers ok for a missing index: ask first, so the caller hears.
+        if await self._index_exists(nodes[0], exists, timeout) is False:
+            raise from_result_code(
+                201, f"no index {index_name!r} in namespace {namespace!r}"
+            )
+        for node in nodes:
+            await self._node_info(node, delete, timeout)
+        for node in nodes:
+            while await self._index_exists(node, exists, timeout):
+                await sleep(0.01)
+
+    async def truncate(
+        self,
+        namespace: str,
+        set_name: str | None,
+        nanos: int = 0,
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Delete the records of a set (None: of the namespace) last updated
+        before ``nanos`` (nanoseconds since 1970; 0 = now)."""
+        command = _query.truncate_command(namespace, set_name, nanos)
+        timeout = self._info_timeout(policy)
+        for node in self._info_nodes():
+            await self._node_info(node, command, timeout)
+
+    def _info_timeout(self, policy: Mapping[str, Any] | None) -> float | None:
+        return self._policy("info", policy).timeout / 1000 or None
+
+    def _info_nodes(self) -> list[Node]:
+        nodes = [node for node in self._connected().nodes if node.active]
+        if not nodes:
+            raise ClusterError("the client has no cluster node to send to")
+        return nodes
+
+    async def _node_info(self, node: Node, command: str, timeout: float | None) -> str:
+        """Run an info command; raise the mapped error if the node refuses."""
+        value = await self._connected().info(node, command, timeout)
+        error = info_codec.parse_value_error(value)
+        if error is not None:
+            code, message = error
+            detail = f"{message} (info {command!r} on node {node.name})"
+            raise from_result_code(code, detail, node=node.name)
+        return value
+
+    async def _index_exists(
+        self, node: Node, command: str, timeout: float | None
+    ) -> bool | None:
+        """True / False, or None from a server without sindex-exists."""
+        value = (await self._connected().info(node, command, timeout)).strip()
+        if info_codec.parse_value_error(value) is not None:
+            return None
+        return value == "true"
+
+    async def _create_index(
+        self, spec: _query.IndexSpec, policy: Mapping[str, Any] | None
+    ) -> None:
+        timeout = self._info_timeout(policy)
+        nodes = self._info_nodes()
+        for node in nodes:
+            build = await self._node_info(node, "build", timeout)
+            command = _query.create_command(spec, _query.new_syntax(build))
+            await self._node_info(node, command, timeout)
+        # A new index reads the existing records first; wait until it has.
+        stat = _query.index_command("stat", spec.namespace, spec.index_name)
+        for node in nodes:
+            pause = 0.005
+            while _query.load_pct(await self._node_info(node, stat, timeout)) < 100:
+                await sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    # -- batch -----------------------------------------------------------------
+
+    async def _run_batch(self, plan: _batch.BatchPlan) -> None:
+        cluster = self._connected()
+        if len(plan):
+            await batch_io.run(cluster, plan)
+
+    async def batch_read(
+        self,
+        keys: list[Any],
+        bins: list[str] | None = None,
+        policy: Mapping[str, Any] | None = None,
+        _dtype: Any = None,
+    ) -> BatchRecords | numpy_batch.NumpyBatchRecords:
+        """Read many records; one BatchRecord per key, in request order.
+
+        ``bins=None`` reads every bin, a list reads those bins, and ``[]``
+        only the metadata (a found record then has the bins ``{}``). A key
+        that fails does not fail the others: its ``result`` says why. With
+        ``_dtype`` (a structured numpy.dtype) the bins come back as arrays.
+        """
+        plan = _batch.read_plan(keys, bins, self._policy("batch", policy))
+        if _dtype is not None:
+            numpy_batch.check_dtype(_dtype)
+        await self._run_batch(plan)
+        result = BatchRecords(plan.records())
+        if _dtype is None:
+            return result
+        converted: numpy_batch.NumpyBatchRecords = result.to_numpy(_dtype)
+        return converted
+
+    async def batch_operate(
+        self,
+        keys: list[Any],
+        ops: list[dict[str, Any]],
+        policy: Mapping[str, Any] | None = None,
+    ) -> list[Record]:
+        """Run the same operations on every key; one Record per key.
+
+        A key that failed is ``Record(key, None, None)``; the list's
+        ``batch_records`` holds every result code and ``in_doubt`` flag.
+        """
+        encoded = encode_ops(ops)
+        plan = _batch.operate_plan(keys, encoded, self._policy("batch", policy))
+        await self._run_batch(plan)
+        return _batch.RecordList(plan.records())
+
+    async def batch_remove(
+        self, keys: list[Any], policy: Mapping[str, Any] | None = None
+    ) -> list[Record]:
+        """Delete many records; one Record per key, in request order.
+
+        A key may come with its own BatchDeleteMeta, as ``(key, meta)``.
+        A key that failed (2 when there was no record) is
+        ``Record(key, None, None)``; see the list's ``batch_records``.
+        """
+        plan = _batch.remove_plan(keys, self._policy("batch", policy))
+        await self._run_batch(plan)
+        return _batch.RecordList(plan.records())
+
+    async def batch_write(
+        self,
+        records: list[Any],
+        policy: Mapping[str, Any] | None = None,
+        retry: int = 0,
+    ) -> BatchWriteResult:
+        """Write different bins to many records: ``(key, bins[, meta])`` each.
+
+        A record's WriteMeta wins over the policy. ``retry=N`` makes up to
+        N more attempts for records that failed with a timeout (9), key
+        busy (14) or device overload (18), or on the way to their node;
+        ``result.retry`` says how that went.
+        """
+        schedule = _batch.RetrySchedule(retry)
+        plan = _batch.write_plan(records, self._policy("batch", policy))
+        cluster = self._connected()
+        if not len(plan):
+            return BatchWriteResult([], schedule.info(0, False, 0))
+        info = await batch_io.run_with_retry(cluster, plan, schedule)
+        return BatchWriteResult(plan.records(), info)
+
+    async def batch_write_numpy(
+        self,
+        data: Any,
+        namespace: str,
+        set_name: str,
+        _dtype: Any,
+        key_field: str = "_key",
+        policy: Mapping[str, Any] | None = None,
+        retry: int = 0,
+    ) -> BatchWriteResult:
+        """Write one record per row of a structured numpy array.
+
+        The ``key_field`` column holds the user keys; every other field
+        whose name does not start with ``_`` is a bin.
+        """
+        records = numpy_batch.records_from_array(
+            data, namespace, set_name, _dtype, key_field
+        )
+        return await self.batch_write(records, policy, retry)

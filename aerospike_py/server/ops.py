@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aerospike_py.server import errors
+from aerospike_py.server.cdt.order import normalize
 from aerospike_py.server.errors import Failure
 from aerospike_py.server.storage import Namespace, StoredRecord
 from aerospike_py.wire import message as msg
@@ -85,6 +86,9 @@ def decode_op_value(op: msg.Op) -> Any:
 def _write(ctx: OpContext, op: msg.Op) -> Any:
     if op.particle_type == particle.NULL:
         ctx.bins.pop(op.name, None)
+    elif op.particle_type in (particle.LIST, particle.MAP):
+        # The server stores ordered lists and maps sorted, however written.
+        ctx.bins[op.name] = normalize(decode_op_value(op))
     else:
         ctx.bins[op.name] = decode_op_value(op)
     return NO_RESULT

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aerospike_py.wire.digest import N_PARTITIONS, partition_id
 
@@ -106,6 +106,18 @@ class SetState:
     default_ttl: int | None = None
 
 
+class RecordWatcher(Protocol):
+    """Told of every record stored into or removed from a namespace.
+
+    Secondary indexes keep themselves current this way; a namespace
+    without an index has no watcher, so the write path pays nothing.
+    """
+
+    def stored(self, record: StoredRecord) -> None: ...
+
+    def removed(self, record: StoredRecord) -> None: ...
+
+
 @dataclass
 class Namespace:
     """A namespace's records, split into partitions by digest."""
@@ -118,6 +130,7 @@ class Namespace:
     sets: dict[str, SetState] = field(default_factory=dict)
     truncate_lut_ns: int = 0
     last_sweep: float = field(default_factory=time.monotonic)
+    watchers: list[RecordWatcher] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -150,6 +163,7 @@ class Namespace:
         record = partition.get(digest)
         if record is not None and self.is_doomed(record, self.clock.now_cl()):
             del partition[digest]
+            self._removed(record)
             return None
         return record
 
@@ -157,9 +171,17 @@ class Namespace:
         self.partitions[partition_id(record.digest)][record.digest] = record
         if record.set_name and record.set_name not in self.sets:
             self.sets[record.set_name] = SetState()
+        for watcher in self.watchers:
+            watcher.stored(record)
 
     def remove(self, digest: bytes) -> None:
-        self.partitions[partition_id(digest)].pop(digest, None)
+        record = self.partitions[partition_id(digest)].pop(digest, None)
+        if record is not None:
+            self._removed(record)
+
+    def _removed(self, record: StoredRecord) -> None:
+        for watcher in self.watchers:
+            watcher.removed(record)
 
     def live_records(self, pid: int) -> Iterator[StoredRecord]:
         """Yield the live records of one partition, in digest order."""
@@ -175,9 +197,10 @@ class Namespace:
         now_cl = self.clock.now_cl()
         removed = 0
         for partition in self.partitions:
-            dead = [d for d, r in partition.items() if self.is_doomed(r, now_cl)]
-            for digest in dead:
-                del partition[digest]
+            dead = [r for r in partition.values() if self.is_doomed(r, now_cl)]
+            for record in dead:
+                del partition[record.digest]
+                self._removed(record)
             removed += len(dead)
         return removed
 

@@ -1,0 +1,34 @@
+"""The cache engine shared by the Django, Flask and FastAPI integrations.
+
+    from aerospike_py.cache import CacheEngine
+    cache = CacheEngine(client, namespace="test", set_name="cache")
+    cache.set("greeting", "hello", ttl=60)
+
+``AsyncCacheEngine`` offers the same methods as coroutines.
+"""
+
+from aerospike_py._async.cache import AsyncCacheEngine, AsyncCacheLock
+from aerospike_py._cache_codec import (
+    KEEP,
+    NEVER,
+    SERIALIZERS,
+    CacheMiss,
+    Codec,
+    Serializer,
+    TTLForbiddenError,
+)
+from aerospike_py._sync.cache import CacheEngine, CacheLock
+
+__all__ = [
+    "KEEP",
+    "NEVER",
+    "SERIALIZERS",
+    "AsyncCacheEngine",
+    "AsyncCacheLock",
+    "CacheEngine",
+    "CacheLock",
+    "CacheMiss",
+    "Codec",
+    "Serializer",
+    "TTLForbiddenError",
+]

@@ -1,0 +1,248 @@
+"""The shared cache engine, through both clients."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+
+import aerospike_py
+from aerospike_py.cache import CacheMiss, TTLForbiddenError
+from aerospike_py.server import EmbeddedServer, NamespaceConfig
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __eq__(self, other):
+        return isinstance(other, Point) and (other.x, other.y) == (self.x, self.y)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        42,
+        -7,
+        1.5,
+        "text",
+        b"\x00bytes",
+        True,
+        [1, "a", [2.5]],
+        {"a": {"b": [1, 2]}},
+        (1, 2),
+        {1, 2},
+        datetime.date(2024, 1, 2),
+        Point(1, 2),
+        {"k": (1, 2)},
+        "",
+        0,
+    ],
+)
+def test_values_round_trip_with_their_types(cache, value):
+    cache.set("k", value, 60)
+    got = cache.get("k")
+    assert got == value
+    assert type(got) is type(value)
+
+
+def test_native_values_are_readable_by_any_client(
+    cache, aerospike_client, aerospike_set
+):
+    cache.set("plain", {"a": [1, 2]}, 60)
+    bins = aerospike_client.get(("test", aerospike_set, "plain")).bins
+    assert bins == {"v": {"a": [1, 2]}}
+
+
+def test_cached_none_is_a_hit(cache):
+    cache.set("nothing", None, 60)
+    assert cache.get("nothing", "default") is None
+    assert cache.get_with_ttl("nothing")[0] is True
+    assert cache.get("missing", "default") == "default"
+
+
+def test_overwriting_a_serialized_value_with_a_native_one(cache):
+    cache.set("k", (1, 2), 60)
+    cache.set("k", 5, 60)
+    assert cache.get("k") == 5
+    assert cache.incr("k", 1) == 6
+
+
+def test_add_does_not_overwrite_a_live_key(cache):
+    assert cache.add("k", 1, 60) is True
+    assert cache.add("k", 2, 60) is False
+    assert cache.get("k") == 1
+
+
+def test_delete_reports_whether_something_was_removed(cache):
+    cache.set("k", 1, 60)
+    assert cache.delete("k") is True
+    assert cache.delete("k") is False
+    assert cache.has("k") is False
+
+
+def test_incr_is_atomic_and_keeps_the_ttl(cache):
+    cache.set("n", 10, 1000)
+    assert cache.incr("n", 5) == 15
+    assert cache.incr("n", -20) == -5
+    assert 990 <= cache.ttl("n") <= 1000
+
+
+def test_incr_of_a_missing_key_raises_cache_miss(cache):
+    with pytest.raises(CacheMiss):
+        cache.incr("missing", 1)
+    assert cache.incr("created", 3, create=True) == 3
+
+
+def test_incr_of_a_non_integer_raises_type_error(cache):
+    cache.set("s", "text", 60)
+    with pytest.raises(TypeError):
+        cache.incr("s", 1)
+    cache.set("t", (1,), 60)
+    with pytest.raises(TypeError):
+        cache.incr("t", 1)
+    cache.set("none", None, 60)
+    with pytest.raises(TypeError):
+        cache.incr("none", 1)
+    assert cache.get("none", "default") is None
+
+
+def test_ttl_expire_persist_touch(cache):
+    assert cache.ttl("missing") == 0
+    cache.set("k", 1, 100)
+    assert 95 <= cache.ttl("k") <= 100
+    assert cache.expire("k", 5000) is True
+    assert 4990 <= cache.ttl("k") <= 5000
+    assert cache.persist("k") is True
+    assert cache.ttl("k") is None
+    assert cache.touch("k", 30) is True
+    assert 25 <= cache.ttl("k") <= 30
+    assert cache.touch("missing", 30) is False
+    cache.set("forever", 1, None)
+    assert cache.ttl("forever") is None
+
+
+def test_get_with_ttl_returns_the_remaining_lifetime(cache):
+    cache.set("k", "v", 300)
+    found, value, ttl = cache.get_with_ttl("k")
+    assert found and value == "v" and 295 <= ttl <= 300
+
+
+def test_many_key_calls(cache):
+    assert cache.get_many([]) == {}
+    assert cache.set_many({}, 60) == []
+    assert cache.delete_many([]) == 0
+    assert cache.set_many({"a": 1, "b": (2,), "c": None}, 60) == []
+    assert cache.get_many(["a", "b", "c", "missing"]) == {"a": 1, "b": (2,), "c": None}
+    assert cache.delete_many(["a", "b", "missing"]) == 2
+    assert cache.get_many(["a", "b", "c"]) == {"c": None}
+
+
+def test_clear_removes_only_this_caches_set(make_cache):
+    mine = make_cache()
+    other = make_cache(set_name="other_cache_set")
+    mine.set("k", 1, 60)
+    other.set("k", 2, 60)
+    mine.clear()
+    assert mine.get("k") is None
+    assert other.get("k") == 2
+    other.clear()
+
+
+def test_lock_is_exclusive_and_released(cache):
+    first = cache.lock("job", 10, blocking_timeout=0)
+    second = cache.lock("job", 10, blocking_timeout=0)
+    assert first.acquire() is True
+    assert first.locked() is True
+    assert second.acquire() is False
+    first.release()
+    assert second.acquire() is True
+    second.release()
+    assert first.locked() is False
+
+
+def test_get_or_set_computes_once(cache):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return "value"
+
+    assert cache.get_or_set("k", compute, 60) == "value"
+    assert cache.get_or_set("k", compute, 60) == "value"
+    assert cache.get_or_set("locked", compute, 60, lock_timeout=5) == "value"
+    assert cache.get_or_set("locked", compute, 60, lock_timeout=5) == "value"
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("serializer", ["json", "msgpack", "pickle"])
+def test_selectable_serializers(make_cache, serializer):
+    cache = make_cache(serializer=serializer, native=False)
+    cache.set("k", {"a": [1, 2]}, 60)
+    assert cache.get("k") == {"a": [1, 2]}
+
+
+def test_compression_above_the_threshold(make_cache, aerospike_client, aerospike_set):
+    cache = make_cache(compress_min_length=100)
+    big = ("x" * 5000,)
+    cache.set("big", big, 60)
+    stored = aerospike_client.get(("test", aerospike_set, "big")).bins
+    assert stored["f"] == "pz"
+    assert len(stored["v"]) < 500
+    assert cache.get("big") == big
+
+
+def test_unserializable_value_names_the_key(make_cache):
+    cache = make_cache(serializer="json", native=False)
+    with pytest.raises(TypeError, match="'bad'"):
+        cache.set("bad", {1, 2}, 60)
+
+
+def test_value_too_big_is_refused_and_old_value_removed(cache):
+    cache.set("k", "small", 60)
+    assert cache.set("k", b"x" * (2 * 1024 * 1024), 60) is False
+    assert cache.get("k", "gone") == "gone"
+
+
+def test_very_long_keys_work(cache):
+    key = "k" * 5000
+    cache.set(key, 1, 60)
+    assert cache.get(key) == 1
+
+
+def test_namespace_without_expiry_explains_the_fix(client_factory):
+    with EmbeddedServer(namespaces=[NamespaceConfig("plain", nsup_period=0)]) as server:
+        from aerospike_py.cache import CacheEngine
+
+        client = aerospike_py.client(server.client_config()).connect()
+        try:
+            cache = CacheEngine(client, namespace="plain", set_name="c")
+            with pytest.raises(TTLForbiddenError, match="nsup-period"):
+                cache.set("k", 1, 60)
+            assert cache.set("k", 1, None) is True
+        finally:
+            client.close()
+
+
+def test_ignore_exceptions_turns_an_outage_into_misses():
+    from aerospike_py.cache import CacheEngine
+
+    server = EmbeddedServer().start()
+    config = server.client_config()
+    client = aerospike_py.client(config).connect()
+    try:
+        cache = CacheEngine(client, set_name="c", ignore_exceptions=True)
+        cache.set("k", 1, 60)
+        server.stop()
+        start = time.monotonic()
+        assert cache.get("k", "fallback") == "fallback"
+        assert cache.set("k", 2, 60) is False
+        assert cache.get_many(["k"]) == {}
+        assert time.monotonic() - start < 5
+        strict = CacheEngine(client, set_name="c")
+        with pytest.raises(aerospike_py.ClusterError):
+            strict.get("k")
+    finally:
+        client.close()
+        server.stop()

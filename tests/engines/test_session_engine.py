@@ -1,0 +1,60 @@
+"""The shared session store, through both clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from aerospike_py.sessions import SessionExists, SessionMissing
+
+
+def test_create_load_save_delete(sessions):
+    key = sessions.create({"user": 1}, 300)
+    assert len(key) >= 40
+    assert sessions.load(key) == {"user": 1}
+    sessions.save(key, {"user": 2, "cart": ["a"]}, 300, must_exist=True)
+    assert sessions.load(key) == {"user": 2, "cart": ["a"]}
+    assert sessions.exists(key) is True
+    assert sessions.delete(key) is True
+    assert sessions.load(key) is None
+    assert sessions.delete(key) is False
+
+
+def test_create_never_overwrites_an_existing_session(sessions):
+    sessions.save("fixed", {"a": 1}, 300)
+    with pytest.raises(SessionExists):
+        sessions.save("fixed", {"b": 2}, 300, must_create=True)
+    assert sessions.load("fixed") == {"a": 1}
+
+
+def test_update_never_resurrects_a_deleted_session(sessions):
+    key = sessions.create({"a": 1}, 300)
+    sessions.delete(key)
+    with pytest.raises(SessionMissing):
+        sessions.save(key, {"a": 2}, 300, must_exist=True)
+    assert sessions.load(key) is None
+
+
+def test_keys_removed_from_the_data_are_gone_after_save(sessions):
+    key = sessions.create({"a": 1, "b": 2}, 300)
+    sessions.save(key, {"a": 1}, 300)
+    assert sessions.load(key) == {"a": 1}
+
+
+def test_ttl_is_the_session_lifetime(sessions):
+    key = sessions.create({"a": 1}, 600)
+    assert 590 <= sessions.ttl(key) <= 600
+    assert sessions.touch(key, 1200) is True
+    assert 1190 <= sessions.ttl(key) <= 1200
+
+
+def test_expired_lifetime_deletes_instead_of_writing(sessions):
+    key = sessions.create({"a": 1}, 600)
+    sessions.save(key, {"a": 2}, 0)
+    assert sessions.load(key) is None
+
+
+def test_undecodable_data_reads_as_no_session(
+    sessions, aerospike_client, aerospike_set
+):
+    aerospike_client.put(("test", aerospike_set, "broken"), {"d": b"\xff not json"})
+    assert sessions.load("broken") is None
