@@ -9,7 +9,7 @@ helpers so that the bytes are produced in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aerospike_py.exception import InvalidArgError
@@ -82,3 +82,51 @@ def cdt_payload(
     except packer.PackError as exc:
         raise InvalidArgError(f"operation argument: {exc}") from None
     return bytes(out)
+
+
+# -- operation dicts of the list and map builders ----------------------------
+
+
+def op_ctx(op: Mapping[str, Any], name: str) -> list[CDTContext] | None:
+    """The checked ``ctx`` of an operation dict; None when it has none."""
+    ctx = op.get("ctx")
+    if ctx is None:
+        return None
+    if not isinstance(ctx, (list, tuple)):
+        raise InvalidArgError(
+            f"{name}: ctx must be a list of aerospike_py.cdt_ctx steps, not "
+            f"{type(ctx).__name__}"
+        )
+    for step in ctx:
+        if not isinstance(step, CDTContext):
+            raise InvalidArgError(
+                f"{name}: a ctx item must come from aerospike_py.cdt_ctx, not "
+                f"{type(step).__name__} ({step!r:.40})"
+            )
+    return list(ctx) or None
+
+
+def with_create_flag(ctx: Sequence[CDTContext], flag: int) -> list[CDTContext]:
+    """``ctx`` with ``flag`` OR-ed into the id of its last step."""
+    last = ctx[-1]
+    return [*ctx[:-1], CDTContext(last.id | flag, last.value)]
+
+
+def op_int(op: Mapping[str, Any], key: str, name: str) -> int:
+    """A required integer field of an operation dict."""
+    if key not in op:
+        raise InvalidArgError(f"{name} needs the key {key!r}: {op!r:.80}")
+    value = op[key]
+    if type(value) is not int:
+        raise InvalidArgError(
+            f"{name}: {key} must be an int, not {type(value).__name__} "
+            f"({value!r:.40})"
+        )
+    return value
+
+
+def op_optional_int(op: Mapping[str, Any], key: str, name: str) -> int | None:
+    """An integer field that may be absent or None."""
+    if op.get(key) is None:
+        return None
+    return op_int(op, key, name)

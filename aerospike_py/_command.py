@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from aerospike_py import _constants as C
+from aerospike_py import _udf
 from aerospike_py._keys import KeyInfo
 from aerospike_py._ops import MODIFY, READ, EncodedOps, bin_value_op, check_bin_name
 from aerospike_py._policy import Policy, WriteSettings
@@ -204,11 +206,13 @@ def _write_command(
     info2_extra: int = 0,
     parse: Parser | None = None,
     name: str = "put",
+    extra_fields: list[tuple[int, bytes]] | None = None,
 ) -> Command:
     policy = settings.policy
     info2, info3, generation = _write_header(settings)
     fields = key.fields(send_key=policy.key == C.POLICY_KEY_SEND)
     _filter_field(policy, fields)
+    fields.extend(extra_fields or ())
     data = msg.encode_message(
         info1=info1,
         info2=info2 | info2_extra,
@@ -354,3 +358,49 @@ def _operate_results(
         for (name, value), kind in zip(decoded, encoded.kinds, strict=False)
         if kind == READ or (kind == MODIFY and value is not None)
     ]
+
+
+# -- UDF -------------------------------------------------------------------------
+
+
+def apply(
+    key: KeyInfo,
+    module: Any,
+    function: Any,
+    args: Any,
+    settings: WriteSettings,
+) -> Command:
+    """Call a UDF on one record (PROTOCOL.md 13.1); the result is its return.
+
+    A UDF decides itself whether the record is created, so, as in the
+    official clients, the exists and generation policies are not sent: the
+    server refuses them with a UDF (udf.c has_forbidden_policy).
+    """
+    fields = _udf.call_fields(module, function, args)
+    plain = WriteSettings(
+        replace(settings.policy, exists=C.POLICY_EXISTS_IGNORE),
+        0,
+        C.POLICY_GEN_IGNORE,
+        settings.ttl,
+    )
+    return _write_command(
+        key, plain, [], parse=_parse_apply(key), name="apply", extra_fields=fields
+    )
+
+
+def _parse_apply(key: KeyInfo) -> Parser:
+    def parse(body: bytes, node: str) -> Any:
+        message, _ = msg.decode_message(body)
+        bins = _decode_bins(message.ops)
+        if message.result_code == C.AEROSPIKE_ERR_UDF and "FAILURE" in bins:
+            raise from_result_code(
+                message.result_code,
+                f"{bins['FAILURE']} (key ({key.namespace!r}, {key.set_name!r}, "
+                f"{key.user_key!r}) on node {node})",
+                node=node,
+            )
+        if message.result_code:
+            _raise_for(message.result_code, node, key)
+        return bins.get("SUCCESS")
+
+    return parse

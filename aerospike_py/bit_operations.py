@@ -84,7 +84,7 @@ def _op(code: int, bin: str, **fields: Any) -> Operation:
     return op
 
 
-# -- builders ------------------------------------------------------------------
+# -- builders -----------------------------------------------------------------
 
 
 def bit_resize(
@@ -296,7 +296,7 @@ def bit_get_int(
     )
 
 
-# -- encoders ------------------------------------------------------------------
+# -- encoders -----------------------------------------------------------------
 
 
 def _int_arg(op: Mapping[str, Any], key: str, default: int | None = None) -> int:

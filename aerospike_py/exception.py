@@ -34,6 +34,18 @@ Every error the client raises is an :class:`AerospikeError`::
         ├── QueryError
         │   └── QueryAbortedError    15, 210
         ├── AdminError               50-94 (security)
+        │   ├── InvalidUserError          60
+        │   ├── UserExistsError           61
+        │   ├── InvalidPasswordError      62
+        │   ├── InvalidCredentialError    65
+        │   ├── ExpiredSessionError       66
+        │   ├── InvalidRoleError          70
+        │   ├── RoleExistsError           71
+        │   ├── InvalidPrivilegeError     72
+        │   ├── NotAuthenticatedError     80
+        │   ├── RoleViolationError        81
+        │   ├── NotAllowlistedError       82
+        │   └── QuotaExceededError        83
         └── UDFError                    100
 
 Each carries ``code`` (also ``result_code``): the server's result code, or a
@@ -66,24 +78,36 @@ __all__ = [
     "ConnectionFailure",
     "ElementExistsError",
     "ElementNotFoundError",
+    "ExpiredSessionError",
     "FilteredOut",
     "ForbiddenError",
     "IndexFoundError",
     "IndexNotFound",
     "InvalidArgError",
+    "InvalidCredentialError",
     "InvalidHostError",
+    "InvalidPasswordError",
+    "InvalidPrivilegeError",
+    "InvalidRoleError",
+    "InvalidUserError",
     "NoMoreConnectionsError",
+    "NotAllowlistedError",
+    "NotAuthenticatedError",
     "QueryAbortedError",
     "QueryError",
+    "QuotaExceededError",
     "RecordError",
     "RecordExistsError",
     "RecordGenerationError",
     "RecordNotFound",
     "RecordTooBig",
+    "RoleExistsError",
+    "RoleViolationError",
     "RustPanicError",
     "ServerError",
     "ServerTimeoutError",
     "UDFError",
+    "UserExistsError",
     "from_result_code",
 ]
 
@@ -298,6 +322,68 @@ class AdminError(ServerError):
     default_code = 60
 
 
+class InvalidUserError(AdminError):
+    """The user does not exist, or its name is not valid."""
+
+    default_code = 60
+
+
+class UserExistsError(AdminError):
+    default_code = 61
+
+
+class InvalidPasswordError(AdminError):
+    default_code = 62
+
+
+class InvalidCredentialError(AdminError):
+    """The password (or the client certificate) did not match the user."""
+
+    default_code = 65
+
+
+class ExpiredSessionError(AdminError):
+    """The session token expired or was revoked; log in again."""
+
+    default_code = 66
+
+
+class InvalidRoleError(AdminError):
+    default_code = 70
+
+
+class RoleExistsError(AdminError):
+    default_code = 71
+
+
+class InvalidPrivilegeError(AdminError):
+    default_code = 72
+
+
+class NotAuthenticatedError(AdminError):
+    """The connection is not logged in, or its session was revoked."""
+
+    default_code = 80
+
+
+class RoleViolationError(AdminError):
+    """The user's roles do not grant the privilege the command needs."""
+
+    default_code = 81
+
+
+class NotAllowlistedError(AdminError):
+    """The client's address is outside the allowlist of the user's roles."""
+
+    default_code = 82
+
+
+class QuotaExceededError(AdminError):
+    """The user went over a read or write quota of its roles."""
+
+    default_code = 83
+
+
 class UDFError(ServerError):
     """A user-defined function failed."""
 
@@ -335,6 +421,21 @@ CODE_TO_CLASS: dict[int, type[AerospikeError]] = {
 }
 for _code in range(50, 95):
     CODE_TO_CLASS[_code] = AdminError
+for _admin_class in (
+    InvalidUserError,
+    UserExistsError,
+    InvalidPasswordError,
+    InvalidCredentialError,
+    ExpiredSessionError,
+    InvalidRoleError,
+    RoleExistsError,
+    InvalidPrivilegeError,
+    NotAuthenticatedError,
+    RoleViolationError,
+    NotAllowlistedError,
+    QuotaExceededError,
+):
+    CODE_TO_CLASS[_admin_class.default_code] = _admin_class
 
 # Short texts for result codes (server: as/include/base/proto.h).
 RESULT_TEXT: dict[int, str] = {

@@ -68,7 +68,7 @@ def _op(code: int, bin: str, **fields: Any) -> Operation:
     return op
 
 
-# -- builders ------------------------------------------------------------------
+# -- builders -----------------------------------------------------------------
 
 
 def hll_init(
@@ -158,7 +158,7 @@ def hll_refresh_count(bin: str) -> Operation:
     return _op(OP_HLL_REFRESH_COUNT, bin)
 
 
-# -- encoders ------------------------------------------------------------------
+# -- encoders -----------------------------------------------------------------
 
 
 def _fail(op: Mapping[str, Any], why: str) -> InvalidArgError:

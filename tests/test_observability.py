@@ -33,7 +33,8 @@ def _bucket_count(text, operation, set_name, error=""):
         f'error_type="{error}"}}'
     )
     for line in text.splitlines():
-        if line.startswith("db_client_operation_duration_seconds_count") and wanted in line:
+        count_line = line.startswith("db_client_operation_duration_seconds_count")
+        if count_line and wanted in line:
             return int(line.rsplit(" ", 1)[1])
     return 0
 
@@ -93,7 +94,9 @@ def test_metrics_server_serves_metrics_and_404s_elsewhere():
 
 
 def test_tracing_emits_one_client_span_per_command(aerospike_client, aerospike_set):
-    memory = pytest.importorskip("opentelemetry.sdk.trace.export.in_memory_span_exporter")
+    memory = pytest.importorskip(
+        "opentelemetry.sdk.trace.export.in_memory_span_exporter"
+    )
     exporter = memory.InMemorySpanExporter()
     aerospike_py.init_tracing(exporter=exporter)
     try:

@@ -115,10 +115,10 @@ class Window:
 
 
 class Inapplicable(Exception):
-    """The op cannot be applied (integer overflow): 26, or nothing with NO_FAIL."""
+    """An integer overflow: result 26, or no change with NO_FAIL."""
 
 
-# -- argument parsing (bits_parse_* in particle_blob.c) ------------------------
+# -- argument parsing (bits_parse_* in particle_blob.c) -----------------------
 
 Parser = Callable[["OpDef", BitsOp, Any], None]
 
@@ -250,7 +250,7 @@ def _parse_get_integer_subflags(spec: OpDef, op: BitsOp, arg: Any) -> None:
     op.subflags = subflags
 
 
-# -- bit-range transforms (bits_modify_op_* in particle_blob.c) ----------------
+# -- bit-range transforms (bits_modify_op_* in particle_blob.c) ---------------
 
 # A transform gets the bits of the range, its size and the op, and returns
 # the new bits (masked by the caller); it raises Inapplicable on overflow.
@@ -350,7 +350,7 @@ def _set_int(bits: int, size: int, op: BitsOp) -> int:
     return op.value
 
 
-# -- reads (bits_read_op_* in particle_blob.c) ---------------------------------
+# -- reads (bits_read_op_* in particle_blob.c) --------------------------------
 
 Reader = Callable[[Window, BitsOp], Any]
 
@@ -392,7 +392,7 @@ def _get_int(window: Window, op: BitsOp) -> int:
     return _sign_extend(window.bits(), 64)
 
 
-# -- locating and applying (bits_prepare_* in particle_blob.c) -----------------
+# -- locating and applying (bits_prepare_* in particle_blob.c) ----------------
 
 # An applier gets the op, the old blob and the byte offset of the op, and
 # returns the new blob, or None when the op changes nothing.
@@ -456,6 +456,7 @@ def _modify_window(transform: Transform) -> Applier:
                     op, errors.ERR_OP_NOT_APPLICABLE, "range runs past the blob"
                 )
                 return None
+            # PARTIAL cuts the range at the end of the blob.
             end = len(old)
             op.size = (end - byte_offset) * 8 - op.offset
         return _rewrite(transform, op, old, byte_offset, end)
@@ -498,7 +499,7 @@ def _rewrite(
     return old[:byte_offset] + window.replaced(bits) + old[end:]
 
 
-# -- the op tables -------------------------------------------------------------
+# -- the op tables ------------------------------------------------------------
 
 
 class OpDef:
@@ -648,7 +649,7 @@ def _byte_offset(op: BitsOp, blob_size: int) -> int:
     return byte_offset
 
 
-# -- entry points --------------------------------------------------------------
+# -- entry points -------------------------------------------------------------
 
 
 def bits_modify(value: Any, payload: Any) -> tuple[None, Any]:
@@ -698,7 +699,7 @@ def bits_read(value: Any, payload: Any) -> Any:
     return spec.read(Window(region, op.offset, op.size), op)
 
 
-# -- op handlers ---------------------------------------------------------------
+# -- op handlers --------------------------------------------------------------
 
 
 def _payload(op: msg.Op) -> Any:

@@ -273,7 +273,8 @@ class _Order:
 
     def _note_map(self, value: Any) -> None:
         # A map without key order has no defined order (cmp_parse_container).
-        if isinstance(value, dict) and value and not getattr(value, "map_order", 0):
+        ordered = getattr(value, "map_order", 0) & 1
+        if isinstance(value, dict) and value and not ordered:
             self.unordered_map = True
 
     def _lists(self, a: list[Any], b: list[Any]) -> int:
@@ -1512,6 +1513,30 @@ def _call_input(value: Any) -> Any:
     return UNKNOWN
 
 
+class ResultMap(dict):  # type: ignore[type-arg]
+    """A map in the order the server chose (a KEY_VALUE result): packed with
+    map flags 0x08, which ask clients to keep that order."""
+
+    map_order = 0x08
+
+
+def _engine_value(result: Any) -> Any:
+    """An engine's result as a Python value (results may come pre-encoded)."""
+    if not isinstance(result, ops.EncodedBin):
+        return result
+    value = particle.decode(result.particle_type, result.data)
+    if type(value) is dict and _map_flags(result.data) == ResultMap.map_order:
+        return ResultMap(value)
+    return value
+
+
+def _map_flags(data: bytes) -> int:
+    header = 1 if 0x80 <= data[0] <= 0x8F else 3 if data[0] == 0xDE else 5
+    if data[header : header + 2] == b"\xc7\x00":
+        return data[header + 2]
+    return 0
+
+
 def _build_call(b: _Build, code: int, n_args: int) -> Node:
     _arity(code, n_args, 4)
     rtype = b.reader.integer("CALL result type", unsigned=True)
@@ -1547,6 +1572,7 @@ def _call_runner(
                 result = engine(value, args)
         except Failure:
             return UNKNOWN
+        result = _engine_value(result)
         return result if _is_type(result, rtype) else UNKNOWN
 
     return run

@@ -75,7 +75,7 @@ _HEADER = struct.Struct("<BBBQ")  # flags, index bits, minhash bits, cache
 UINT64_MASK = (1 << 64) - 1
 
 
-# -- the sketch ----------------------------------------------------------------
+# -- the sketch ---------------------------------------------------------------
 
 
 def registers_size(index_bits: int, minhash_bits: int) -> int:
@@ -216,7 +216,7 @@ def _may_contain(sketch: Sketch, element: bytes) -> bool:
     return value <= sketch.registers[register]
 
 
-# -- estimators (hmh_* in particle_hll.c) --------------------------------------
+# -- estimators (hmh_* in particle_hll.c) -------------------------------------
 
 
 def _llround(value: float) -> int:
@@ -377,7 +377,7 @@ def _hll_similarity(sketches: Sequence[Sketch]) -> float:
     return common / union
 
 
-# -- parsed arguments (hll_parse_* in particle_hll.c) --------------------------
+# -- parsed arguments (hll_parse_* in particle_hll.c) -------------------------
 
 
 class HLLOp:
@@ -487,7 +487,7 @@ def _parse_hlls_intersect(spec: OpDef, op: HLLOp, arg: Any) -> None:
         raise _bad(spec, "more than 2 HLLs need minhash bits")
 
 
-# -- modify ops ----------------------------------------------------------------
+# -- modify ops ---------------------------------------------------------------
 
 # A modify op gets the parsed op and the bin's sketch (None when missing)
 # and returns its result (None for no result) and the new sketch.
@@ -558,7 +558,7 @@ def _fold(op: HLLOp, old: Sketch | None) -> tuple[Any, Sketch]:
     return None, folded
 
 
-# -- read ops ------------------------------------------------------------------
+# -- read ops -----------------------------------------------------------------
 
 Reader = Callable[[HLLOp, Sketch], Any]
 
@@ -601,7 +601,7 @@ def _may_contain_all(op: HLLOp, sketch: Sketch) -> int:
     return int(all(_may_contain(sketch, element) for element in op.elements))
 
 
-# -- the op tables -------------------------------------------------------------
+# -- the op tables ------------------------------------------------------------
 
 
 class OpDef:
@@ -716,7 +716,7 @@ def _sketch_of(value: Any) -> Sketch:
     return Sketch.from_bytes(bytes(value))
 
 
-# -- entry points --------------------------------------------------------------
+# -- entry points -------------------------------------------------------------
 
 
 def hll_modify(value: Any, payload: Any) -> tuple[Any, Any]:
@@ -753,7 +753,7 @@ def hll_read(value: Any, payload: Any) -> Any:
     return spec.read(_parse(spec, args), sketch)
 
 
-# -- op handlers ---------------------------------------------------------------
+# -- op handlers --------------------------------------------------------------
 
 
 def _payload(op: msg.Op) -> Any:

@@ -158,7 +158,8 @@ def test_services_alternate_peers_are_honoured(cluster):
 def test_info_all_reaches_every_node(cluster, client_factory):
     client = client_factory(_config(cluster))
     results = client.info_all("node")
-    assert sorted(r.response for r in results) == sorted(n.node_id for n in cluster.nodes)
+    node_ids = sorted(n.node_id for n in cluster.nodes)
+    assert sorted(r.response for r in results) == node_ids
     assert all(r.error_code == 0 for r in results)
 
 

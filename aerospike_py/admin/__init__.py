@@ -1,0 +1,1 @@
+"""Framework-free admin commands: ``python -m aerospike_py.admin``."""

@@ -1,0 +1,56 @@
+"""Run the admin commands against any cluster.
+
+    python -m aerospike_py.admin --host 127.0.0.1:3000 nodes
+    AEROSPIKE_USER=admin AEROSPIKE_PASSWORD=... python -m aerospike_py.admin user list
+
+Credentials come from the environment, never from arguments (which other
+users of the machine can see in the process list).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from aerospike_py._sync.client import Client
+from aerospike_py.admin.cli import AdminContext, add_subcommands, execute
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m aerospike_py.admin", description="Aerospike admin commands."
+    )
+    parser.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="seed host:port (repeatable; default $AEROSPIKE_HOSTS or 127.0.0.1:3000)",
+    )
+    add_subcommands(parser)
+    return parser
+
+
+def client_config(hosts: list[str]) -> dict[str, Any]:
+    seeds = hosts or os.environ.get("AEROSPIKE_HOSTS", "127.0.0.1:3000").split(",")
+    config: dict[str, Any] = {"hosts": [seed.strip() for seed in seeds if seed.strip()]}
+    if os.environ.get("AEROSPIKE_USER"):
+        config["user"] = os.environ["AEROSPIKE_USER"]
+        config["password"] = os.environ.get("AEROSPIKE_PASSWORD", "")
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = client_config(args.host)
+    context = AdminContext(
+        connect=lambda: Client(config).connect(),
+        close_after=True,
+        prog="python -m aerospike_py.admin",
+    )
+    return execute(args, context)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
