@@ -22,16 +22,22 @@ from typing import Any
 from aerospike_py import (
     _constants,
     bit_operations,
+    cdt_ctx,
     exception,
     exp,
     expression_operations,
     hll_operations,
+    list_operations,
+    map_operations,
     operations,
+    predicates,
     types,
 )
 from aerospike_py._async.client import AsyncClient
+from aerospike_py._async.query import AsyncQuery
 from aerospike_py._constants import *  # noqa: F403
 from aerospike_py._sync.client import Client
+from aerospike_py._sync.query import Query
 from aerospike_py.exception import (
     AdminError,
     AerospikeError,
@@ -185,6 +191,7 @@ __all__ = [
     "AerospikeRecord",
     "AerospikeTimeoutError",
     "AsyncClient",
+    "AsyncQuery",
     "BackpressureError",
     "BatchDeleteMeta",
     "BatchDeletePolicy",
@@ -240,6 +247,7 @@ __all__ = [
     "OrderedList",
     "PartitionFilter",
     "Privilege",
+    "Query",
     "QueryAbortedError",
     "QueryError",
     "QueryPolicy",
@@ -269,6 +277,7 @@ __all__ = [
     "__version__",
     "async_client",
     "bit_operations",
+    "cdt_ctx",
     "client",
     "dropped_log_count",
     "get_metrics",
@@ -286,10 +295,13 @@ __all__ = [
     "exp",
     "expression_operations",
     "hll_operations",
+    "list_operations",
+    "map_operations",
     "operations",
     "partition_filter_all",
     "partition_filter_by_id",
     "partition_filter_by_range",
+    "predicates",
     "types",
     *_CONSTANTS,
 ]

@@ -32,6 +32,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from aerospike_py import _constants as C
+from aerospike_py import _udf
 from aerospike_py._command import (
     Command,
     _operate_results,
@@ -673,6 +674,45 @@ def write_plan(records: Any, policy: Policy) -> BatchPlan:
                 settings = _meta_settings(policy, meta)
             rows.append(Row(key, write_template(item[1], settings)))
     return BatchPlan(rows, policy)
+
+
+_UDF_META = frozenset(
+    {"module", "function", "args", "ttl", "commit_level", "key", "durable_delete"}
+)
+
+
+def udf_plan(
+    keys: Any, module: Any, function: Any, args: Any, policy: Policy
+) -> BatchPlan:
+    """Rows for ``batch_apply``: keys, or ``(key, BatchUDFMeta)`` pairs whose
+    meta may name another module, function or args, and write settings."""
+    keys = check_list(keys, "keys")
+    shared = _udf_template(write_settings(policy, None, None), module, function, args)
+    rows = []
+    for position, item in enumerate(keys):
+        if not _is_pair(item):
+            rows.append(Row(_key_at(keys, position, "keys"), shared))
+            continue
+        where = f"keys[{position}]"
+        key = _key_at(item, 0, where)
+        with _naming(where):
+            meta = _check_meta(item[1], _UDF_META, "BatchUDFMeta")
+            write_meta = {k: v for k, v in meta.items() if k in _WRITE_META}
+            template = _udf_template(
+                _meta_settings(policy, write_meta),
+                meta.get("module", module),
+                meta.get("function", function),
+                meta.get("args", args),
+            )
+            rows.append(Row(key, template))
+    return BatchPlan(rows, policy)
+
+
+def _udf_template(
+    settings: WriteSettings, module: Any, function: Any, args: Any
+) -> RowTemplate:
+    name, function, arglist = _udf.check_call(module, function, args)
+    return udf_template(settings, name, function, arglist)
 
 
 def _is_pair(item: Any) -> bool:

@@ -164,7 +164,11 @@ class Codec:
         if tag.endswith(COMPRESSED):
             data = zlib.decompress(data)
             tag = tag[:-1]
-        serializer = _BY_TAG.get(tag)
+        # A custom Serializer given to this codec reads back its own tag.
+        if tag == self.serializer.tag:
+            serializer: Serializer | None = self.serializer
+        else:
+            serializer = _BY_TAG.get(tag)
         if serializer is None:
             raise ValueError(f"unknown value format {tag!r} in a cache record")
         return serializer.loads(data)

@@ -108,6 +108,23 @@ def build_tls_context(tls: Any) -> ssl.SSLContext | None:
     return context
 
 
+def _check_auth_transport(
+    auth_mode: int, context: ssl.SSLContext | None, tls: Any
+) -> None:
+    """External logins send the clear password and PKI logins present a
+    client certificate: both need TLS (as the Java and Go clients insist)."""
+    if auth_mode == C.AUTH_EXTERNAL and context is None:
+        raise InvalidArgError(
+            "auth_mode AUTH_EXTERNAL sends the password in clear and needs TLS; "
+            "set ClientConfig['tls'] (or use AUTH_INTERNAL)"
+        )
+    if auth_mode == C.AUTH_PKI and (context is None or not tls.get("certfile")):
+        raise InvalidArgError(
+            "auth_mode AUTH_PKI logs in with a TLS client certificate; set "
+            "ClientConfig['tls'] with 'certfile' (and 'keyfile')"
+        )
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """A checked ClientConfig, times in seconds."""
@@ -116,7 +133,8 @@ class ClientSettings:
     cluster_name: str | None = None
     auth_mode: int = C.AUTH_INTERNAL
     user: str | None = None
-    password: str | None = None
+    # Kept out of repr so that a logged or printed config never shows it.
+    password: str | None = field(default=None, repr=False)
     connect_timeout: float = 1.0
     login_timeout: float = 5.0
     idle_timeout: float | None = 55.0
@@ -172,6 +190,8 @@ def parse_config(config: Any) -> ClientSettings:
     use_alt = config.get("use_services_alternate", False)
     if not isinstance(use_alt, bool):
         raise InvalidArgError("ClientConfig['use_services_alternate'] must be a bool")
+    tls = build_tls_context(config.get("tls"))
+    _check_auth_transport(auth_mode, tls, config.get("tls"))
     return ClientSettings(
         seeds=parse_hosts(config.get("hosts")),
         cluster_name=_str(config, "cluster_name") or None,
@@ -187,7 +207,7 @@ def parse_config(config: Any) -> ClientSettings:
         use_services_alternate=use_alt,
         max_concurrent_operations=_int(config, "max_concurrent_operations", 0),
         operation_queue_timeout=queue_ms / 1000 if queue_ms else None,
-        tls=build_tls_context(config.get("tls")),
+        tls=tls,
         policies=PolicySet(config.get("policies")),
         app_id=_str(config, "app_id"),
     )

@@ -29,6 +29,9 @@ LUA = "LUA"
 # Registered file names are at most 127 bytes (udf_cask.c MAX_FILE_NAME_SZ).
 MAX_FILE_NAME = 127
 LANGUAGES = {C.UDF_TYPE_LUA: LUA}
+# How long registration waits for nodes to list a file when the
+# AdminPolicy sets no timeout.
+LISTING_WAIT_SECONDS = 10.0
 
 
 class UDFCompileError(UDFError):
@@ -225,18 +228,27 @@ def check_remove_reply(value: str, name: str, node: str) -> None:
 # -- apply ---------------------------------------------------------------------
 
 
-def call_fields(
+def check_call(
     module: Any, function: Any, args: Sequence[Any] | None
-) -> list[tuple[int, bytes]]:
-    """The UDF fields of a call: module, function and the argument list."""
+) -> tuple[str, str, bytes]:
+    """Check a call; return the module, the function and the packed args."""
     if args is None:
         args = []
     elif isinstance(args, (str, bytes)) or not isinstance(args, (list, tuple)):
         raise InvalidArgError(
             f"UDF args must be a list of arguments, not {type(args).__name__}"
         )
+    function = _check_text("UDF function", function)
+    return module_name(module), function, packer.pack(list(args))
+
+
+def call_fields(
+    module: Any, function: Any, args: Sequence[Any] | None
+) -> list[tuple[int, bytes]]:
+    """The UDF fields of a call: module, function and the argument list."""
+    name, function, arglist = check_call(module, function, args)
     return [
-        (msg.FIELD_UDF_FILENAME, module_name(module).encode()),
-        (msg.FIELD_UDF_FUNCTION, _check_text("UDF function", function).encode()),
-        (msg.FIELD_UDF_ARGLIST, packer.pack(list(args))),
+        (msg.FIELD_UDF_FILENAME, name.encode()),
+        (msg.FIELD_UDF_FUNCTION, function.encode()),
+        (msg.FIELD_UDF_ARGLIST, arglist),
     ]

@@ -7,11 +7,11 @@ dict, GeoJSON, HLL) stands for a literal wherever an expression is expected.
 PROTOCOL.md section 11, byte for byte what the official client sends for the
 same expression::
 
-    from aerospike_py import exp
+    from aerospike_py import REGEX_ICASE, exp
 
     adult_ada = exp.and_(
         exp.ge(exp.int_bin("age"), 18),
-        exp.regex_compare("^ada", aerospike_py.REGEX_ICASE, exp.string_bin("name")),
+        exp.regex_compare("^ada", REGEX_ICASE, exp.string_bin("name")),
     )
     client.get(key, policy={"filter_expression": adult_ada})
 
@@ -187,7 +187,7 @@ def _node(kind: str, /, **fields: Any) -> Expr:
     return {NODE: kind, **fields}
 
 
-# -- literals -------------------------------------------------------------------
+# -- literals -----------------------------------------------------------------
 
 
 def int_val(val: int) -> Expr:
@@ -250,7 +250,7 @@ def unknown() -> Expr:
     return _node("unknown")
 
 
-# -- bins and record metadata ---------------------------------------------------
+# -- bins and record metadata -------------------------------------------------
 
 
 def int_bin(name: str) -> Expr:
@@ -309,7 +309,7 @@ def bin_type(name: str) -> Expr:
 
 
 def key(exp_type: int) -> Expr:
-    """The stored user key, as EXP_TYPE_INT, EXP_TYPE_STRING or EXP_TYPE_BLOB."""
+    """The stored user key, read as EXP_TYPE_INT, _STRING or _BLOB."""
     return _node("key", exp_type=exp_type)
 
 
@@ -329,7 +329,7 @@ def record_size() -> Expr:
 
 
 def last_update() -> Expr:
-    """When the record was last written, in nanoseconds since the Unix epoch."""
+    """When the record was last written, in ns since the Unix epoch."""
     return _node("last_update")
 
 
@@ -339,7 +339,7 @@ def since_update() -> Expr:
 
 
 def void_time() -> Expr:
-    """When the record expires, in nanoseconds since the Unix epoch (-1: never)."""
+    """When the record expires, in ns since the Unix epoch (-1: never)."""
     return _node("void_time")
 
 
@@ -358,7 +358,7 @@ def digest_modulo(modulo: int) -> Expr:
     return _node("digest_modulo", modulo=modulo)
 
 
-# -- comparisons and logic --------------------------------------------------------
+# -- comparisons and logic ----------------------------------------------------
 
 
 def eq(left: Any, right: Any) -> Expr:
@@ -436,7 +436,7 @@ def map_get_values(map_expr: Any) -> Expr:
     return _node("map_get_values", map=map_expr)
 
 
-# -- arithmetic -------------------------------------------------------------------
+# -- arithmetic ---------------------------------------------------------------
 
 
 def num_add(*exprs: Any) -> Expr:
@@ -561,7 +561,7 @@ def int_rscan(value: Any, search: Any) -> Expr:
     return _node("int_rscan", exprs=[value, search])
 
 
-# -- control flow -----------------------------------------------------------------
+# -- control flow -------------------------------------------------------------
 
 
 def cond(*exprs: Any) -> Expr:
@@ -581,13 +581,15 @@ def def_(name: str, value: Any) -> Expr:
 
 
 def let_(*exprs: Any) -> Expr:
-    """``let_(def_(...), ..., scope)``: evaluate ``scope`` with the variables."""
+    """``let_(def_(...), ..., scope)``: evaluate ``scope`` with variables."""
     return _node("let", exprs=list(exprs))
 
 
-# -- list, map, bit and HLL reads ---------------------------------------------------
+# -- list, map, bit and HLL reads ---------------------------------------------
 
 Ctx = Sequence[CDTContext] | None
+
+INVERTED = 0x10000  # OR-ed into a return type: select the complement
 
 
 def _call(kind: str, bin: Any, ctx: Ctx, /, **args: Any) -> Expr:
@@ -599,9 +601,6 @@ def _call(kind: str, bin: Any, ctx: Ctx, /, **args: Any) -> Expr:
 
 def _inverted(return_type: int, inverted: bool) -> int:
     return return_type | INVERTED if inverted else return_type
-
-
-INVERTED = 0x10000
 
 
 def list_size(bin: Any, *, ctx: Ctx = None) -> Expr:
@@ -626,7 +625,7 @@ def list_get_by_value_range(
     ctx: Ctx = None,
     inverted: bool = False,
 ) -> Expr:
-    """Select the list elements in ``[value_begin, value_end)`` (None: open)."""
+    """Select the list elements in ``[value_begin, value_end)``."""
     rt = _inverted(return_type, inverted)
     return _call(
         "list_get_by_value_range",
@@ -698,7 +697,7 @@ def list_get_by_value_rel_rank_range(
 def list_get_by_index(
     return_type: int, value_type: int, index: Any, bin: Any, *, ctx: Ctx = None
 ) -> Expr:
-    """Select the list element at ``index``; ``value_type`` is its EXP_TYPE_*."""
+    """Select the list element at ``index`` (of EXP_TYPE ``value_type``)."""
     return _call(
         "list_get_by_index",
         bin,
@@ -1101,7 +1100,7 @@ def hll_may_contain(values: Any, bin: Any) -> Expr:
     return _call("hll_may_contain", bin, None, values=values)
 
 
-# -- compiler ---------------------------------------------------------------------
+# -- compiler -----------------------------------------------------------------
 
 # Wire op codes (PROTOCOL.md 11.2, server as/src/base/exp.c exp_op_code).
 _CODES = {
@@ -1462,7 +1461,7 @@ def _cond(c: _Compiler, node: Mapping[str, Any], path: str) -> None:
 def _check_var_name(name: Any, path: str) -> str:
     if not isinstance(name, str) or not name:
         raise _fail(path, f"a variable name must be a non-empty str, not {name!r}")
-    # Server rule (exp.c build_let): a letter or '_', then letters, digits, '_'.
+    # exp.c build_let: a letter or '_', then letters, digits or '_'.
     ascii_name = name.isascii() and name.replace("_", "a").isalnum()
     if not ascii_name or name[0].isdigit():
         raise _fail(
@@ -1692,7 +1691,7 @@ def _call_ctx(node: Mapping[str, Any], path: str) -> list[CDTContext] | None:
     if not isinstance(ctx, (list, tuple)) or not all(
         isinstance(step, CDTContext) for step in ctx
     ):
-        raise _fail(path, "ctx must be a list of CDT context steps (cdt_ctx)")
+        raise _fail(path, "ctx must be a list of steps from aerospike_py.cdt_ctx")
     return list(ctx)
 
 
@@ -1819,5 +1818,8 @@ def compile_expression(expr: Any) -> bytes:
     ``cond`` / ``let_``.
     """
     compiler = _Compiler()
-    compiler.operand(expr, "root")
+    try:
+        compiler.operand(expr, "root")
+    except RecursionError:
+        raise InvalidArgError("expression nests too deeply to compile") from None
     return bytes(compiler.out)

@@ -124,10 +124,18 @@ _CREATE_PADDED = 0x80
 _CREATE_ORDERED = 0xC0
 
 
+# Fields left out of an op dict when None; a None value or map key is nil.
+_OPTIONAL = frozenset({"count", "val_end", "list_policy", "map_policy"})
+
+
 def _op(code: int, bin: str, ctx: Ctx, **fields: Any) -> Operation:
     """An op dict, leaving out the optional fields that were not given."""
     op: Operation = {"op": code, "bin": bin}
-    op.update((name, value) for name, value in fields.items() if value is not None)
+    op.update(
+        (name, value)
+        for name, value in fields.items()
+        if value is not None or name not in _OPTIONAL
+    )
     if ctx is not None and (not isinstance(ctx, (list, tuple)) or ctx):
         op["ctx"] = ctx
     return op

@@ -29,6 +29,7 @@ SECTIONS = {
         {"ops": 5000},
         {"ops": 1000, "idle_seconds": 3.0},
     ),
+    "django": ("benchmarks.django_cache", {"ops": 5000}, {"ops": 1000}),
 }
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aerospike_py import _batch, _command, _query, numpy_batch
+from aerospike_py import _batch, _command, _query, _security, _udf, numpy_batch
 from aerospike_py import _constants as C
+from aerospike_py._async import auth
 from aerospike_py._async import batch as batch_io
-from aerospike_py._async._backend import Lock, sleep
+from aerospike_py._async._backend import Lock, monotonic, sleep
 from aerospike_py._async.cluster import Cluster
 from aerospike_py._async.node import Node
 from aerospike_py._async.query import AsyncQuery
@@ -22,6 +23,7 @@ from aerospike_py._ops import bin_value_op, check_bin_name, encode_ops
 from aerospike_py._policy import Policy, WriteSettings, write_settings
 from aerospike_py.exception import (
     AerospikeError,
+    AerospikeTimeoutError,
     ClientError,
     ClusterError,
     InvalidArgError,
@@ -34,7 +36,10 @@ from aerospike_py.types import (
     InfoNodeResult,
     OperateOrderedResult,
     Record,
+    RoleInfo,
+    UserInfo,
 )
+from aerospike_py.wire import admin
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire import message as msg
 
@@ -683,3 +688,368 @@ class AsyncClient:
             data, namespace, set_name, _dtype, key_field
         )
         return await self.batch_write(records, policy, retry)
+
+    # -- UDF -------------------------------------------------------------------
+
+    async def udf_put(
+        self,
+        filename: str,
+        udf_type: int = C.UDF_TYPE_LUA,
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Register a Lua file on every node; wait until each one lists it.
+
+        The file registers under its base name, and ``apply`` calls its
+        functions by that name without ``.lua``. A file that does not
+        compile raises UDFError; its ``file``, ``line`` and ``lua_message``
+        say what Lua found.
+        """
+        language = _udf.check_language(udf_type)
+        name, content = _udf.read_file(filename)
+        command = _udf.put_command(name, content, language)
+        timeout = self._info_timeout(policy)
+        nodes = self._info_nodes()
+        for node in nodes:
+            reply = await self._connected().info(node, command, timeout)
+            _udf.check_put_reply(reply, name, node.name)
+        await self._await_listing(nodes, name, True, timeout)
+
+    async def udf_remove(
+        self, module: str, policy: Mapping[str, Any] | None = None
+    ) -> None:
+        """Unregister a UDF file (``.lua`` is added to a bare module name)."""
+        name = _udf.file_name(module)
+        command = _udf.remove_command(name)
+        timeout = self._info_timeout(policy)
+        nodes = self._info_nodes()
+        for node in nodes:
+            reply = await self._connected().info(node, command, timeout)
+            _udf.check_remove_reply(reply, name, node.name)
+        await self._await_listing(nodes, name, False, timeout)
+
+    async def batch_apply(
+        self,
+        keys: list[Any],
+        module: str,
+        function: str,
+        args: list[Any] | None = None,
+        policy: Mapping[str, Any] | None = None,
+    ) -> BatchWriteResult:
+        """Call a UDF on many records; one BatchRecord per key, in order.
+
+        A key may come as ``(key, BatchUDFMeta)`` to use another module,
+        function, args, TTL or key policy. The return value of a call is in
+        ``record.bins["SUCCESS"]``; a Lua error gives the row result 100
+        and the message in ``record.bins["FAILURE"]``.
+        """
+        batch_policy = self._policy("batch", policy)
+        plan = _batch.udf_plan(keys, module, function, args, batch_policy)
+        await self._run_batch(plan)
+        return BatchWriteResult(plan.records())
+
+    async def udf_list(
+        self, policy: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The registered UDF files: dicts of ``name``, ``hash``, ``type``."""
+        node = self._info_nodes()[0]
+        reply = await self._connected().info(
+            node, _udf.LIST_COMMAND, self._info_timeout(policy)
+        )
+        return _udf.parse_list(reply)
+
+    async def udf_get(
+        self,
+        module: str,
+        language: int = C.UDF_TYPE_LUA,
+        policy: Mapping[str, Any] | None = None,
+    ) -> str:
+        """The source text of a registered UDF file."""
+        _udf.check_language(language)
+        name = _udf.file_name(module)
+        node = self._info_nodes()[0]
+        reply = await self._connected().info(
+            node, _udf.get_command(name), self._info_timeout(policy)
+        )
+        return _udf.parse_get(reply, name, node.name)
+
+    async def apply(
+        self,
+        key: Any,
+        module: str,
+        function: str,
+        args: list[Any] | None = None,
+        policy: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Call ``function(record, *args)`` of a UDF module on one record.
+
+        Return what the function returned. A Lua error raises UDFError
+        with Lua's message (``file:line: text``).
+        """
+        command = _command.apply(
+            parse_key(key), module, function, args, self._write("apply", None, policy)
+        )
+        return await self._connected().execute(command)
+
+    async def _await_listing(
+        self, nodes: list[Node], name: str, present: bool, timeout: float | None
+    ) -> None:
+        """Poll ``udf-list`` until every node shows (or no longer shows) a
+        file, as the official clients' registration tasks do."""
+        deadline = monotonic() + (timeout or _udf.LISTING_WAIT_SECONDS)
+        for node in nodes:
+            pause = 0.005
+            while True:
+                reply = await self._connected().info(node, _udf.LIST_COMMAND, timeout)
+                if _udf.is_listed(reply, name) == present:
+                    break
+                if monotonic() >= deadline:
+                    state = "list" if present else "drop"
+                    raise AerospikeTimeoutError(
+                        f"node {node.name} did not {state} UDF file {name!r} in "
+                        f"time (AdminPolicy timeout)",
+                        node=node.name,
+                    )
+                await sleep(pause)
+                pause = min(pause * 2, 0.2)
+
+    # -- users and roles ---------------------------------------------------------
+
+    async def _admin(
+        self,
+        command: int,
+        fields: list[tuple[int, bytes]],
+        policy: Mapping[str, Any] | None,
+        action: str,
+        *,
+        query: bool = False,
+    ) -> list[admin.AdminMessage]:
+        """Run an admin command on one node: users and roles are the
+        cluster's, so any node answers for all."""
+        cluster = self._connected()
+        timeout = self._policy("admin", policy).timeout / 1000 or None
+        request = admin.encode_request(command, fields)
+        node = cluster.random_node()
+        return await auth.execute(node, request, timeout, action, query=query)
+
+    def _password_changed(self, username: str, password: str) -> None:
+        """Log in with the new password from now on, if it is ours."""
+        login = self._connected().login
+        if login is not None and login.user == username:
+            login.change_password(password)
+            self._settings = self._settings.with_credentials(None, password)
+
+    async def admin_create_user(
+        self,
+        username: str,
+        password: str,
+        roles: list[str],
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Create a user with a password and roles."""
+        fields = [
+            (admin.USER, _security.name(username, "username")),
+            (admin.PASSWORD, _security.password_hash(password)),
+            (admin.ROLES, _security.roles(roles, allow_empty=True)),
+        ]
+        action = f"create user {username!r}"
+        await self._admin(admin.CREATE_USER, fields, policy, action)
+
+    async def admin_drop_user(
+        self, username: str, policy: Mapping[str, Any] | None = None
+    ) -> None:
+        """Delete a user; its sessions end at once."""
+        fields = [(admin.USER, _security.name(username, "username"))]
+        await self._admin(admin.DROP_USER, fields, policy, f"drop user {username!r}")
+
+    async def admin_change_password(
+        self, username: str, password: str, policy: Mapping[str, Any] | None = None
+    ) -> None:
+        """Change a password: one's own (proved by the client's current one),
+        or anyone's with user-admin. The client logs in with the new
+        password afterwards if it changed its own."""
+        fields = [(admin.USER, _security.name(username, "username"))]
+        login = self._connected().login
+        if login is not None and login.credential:
+            fields.append((admin.OLD_PASSWORD, login.credential))
+        fields.append((admin.PASSWORD, _security.password_hash(password)))
+        action = f"change the password of {username!r}"
+        await self._admin(admin.CHANGE_PASSWORD, fields, policy, action)
+        self._password_changed(username, password)
+
+    async def admin_set_password(
+        self, username: str, password: str, policy: Mapping[str, Any] | None = None
+    ) -> None:
+        """Reset a user's password without the old one (needs user-admin)."""
+        fields = [
+            (admin.USER, _security.name(username, "username")),
+            (admin.PASSWORD, _security.password_hash(password)),
+        ]
+        action = f"set the password of {username!r}"
+        await self._admin(admin.SET_PASSWORD, fields, policy, action)
+        self._password_changed(username, password)
+
+    async def admin_grant_roles(
+        self,
+        username: str,
+        roles: list[str],
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Add roles to a user."""
+        fields = [
+            (admin.USER, _security.name(username, "username")),
+            (admin.ROLES, _security.roles(roles)),
+        ]
+        action = f"grant roles to {username!r}"
+        await self._admin(admin.GRANT_ROLES, fields, policy, action)
+
+    async def admin_revoke_roles(
+        self,
+        username: str,
+        roles: list[str],
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Take roles away from a user."""
+        fields = [
+            (admin.USER, _security.name(username, "username")),
+            (admin.ROLES, _security.roles(roles)),
+        ]
+        action = f"revoke roles from {username!r}"
+        await self._admin(admin.REVOKE_ROLES, fields, policy, action)
+
+    async def admin_query_user_info(
+        self, username: str, policy: Mapping[str, Any] | None = None
+    ) -> UserInfo:
+        """A user's roles and connections in use."""
+        fields = [(admin.USER, _security.name(username, "username"))]
+        action = f"query user {username!r}"
+        blocks = await self._admin(
+            admin.QUERY_USERS, fields, policy, action, query=True
+        )
+        if not blocks:
+            raise from_result_code(admin.INVALID_USER, action)
+        return _security.user_info(blocks[0])
+
+    async def admin_query_users_info(
+        self, policy: Mapping[str, Any] | None = None
+    ) -> list[UserInfo]:
+        """Every user, with its roles and connections in use."""
+        blocks = await self._admin(
+            admin.QUERY_USERS, [], policy, "query users", query=True
+        )
+        return [_security.user_info(block) for block in blocks]
+
+    async def admin_create_role(
+        self,
+        role: str,
+        privileges: list[Any],
+        policy: Mapping[str, Any] | None = None,
+        whitelist: list[str] | None = None,
+        read_quota: int = 0,
+        write_quota: int = 0,
+    ) -> None:
+        """Create a role: privileges, an allowlist of client addresses, and
+        read/write quotas in records per second (0 = none)."""
+        fields = [(admin.ROLE, _security.name(role, "role"))]
+        if privileges:
+            fields.append((admin.PRIVILEGES, _security.privileges(privileges)))
+        else:
+            _security.privileges(privileges, allow_empty=True)
+        addresses = _security.allowlist(whitelist)
+        if addresses:
+            fields.append((admin.WHITELIST, admin.encode_whitelist(addresses)))
+        for field_id, value, what in (
+            (admin.READ_QUOTA, read_quota, "read_quota"),
+            (admin.WRITE_QUOTA, write_quota, "write_quota"),
+        ):
+            if _security.quota(value, what):
+                fields.append((field_id, admin.encode_u32(value)))
+        await self._admin(admin.CREATE_ROLE, fields, policy, f"create role {role!r}")
+
+    async def admin_drop_role(
+        self, role: str, policy: Mapping[str, Any] | None = None
+    ) -> None:
+        """Delete a role; users holding it lose it."""
+        fields = [(admin.ROLE, _security.name(role, "role"))]
+        await self._admin(admin.DROP_ROLE, fields, policy, f"drop role {role!r}")
+
+    async def admin_grant_privileges(
+        self,
+        role: str,
+        privileges: list[Any],
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Add privileges to a role."""
+        fields = [
+            (admin.ROLE, _security.name(role, "role")),
+            (admin.PRIVILEGES, _security.privileges(privileges)),
+        ]
+        action = f"grant privileges to role {role!r}"
+        await self._admin(admin.GRANT_PRIVILEGES, fields, policy, action)
+
+    async def admin_revoke_privileges(
+        self,
+        role: str,
+        privileges: list[Any],
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Take privileges away from a role (exact matches of scope)."""
+        fields = [
+            (admin.ROLE, _security.name(role, "role")),
+            (admin.PRIVILEGES, _security.privileges(privileges)),
+        ]
+        action = f"revoke privileges from role {role!r}"
+        await self._admin(admin.REVOKE_PRIVILEGES, fields, policy, action)
+
+    async def admin_query_role(
+        self, role: str, policy: Mapping[str, Any] | None = None
+    ) -> RoleInfo:
+        """A role's privileges, allowlist and quotas."""
+        fields = [(admin.ROLE, _security.name(role, "role"))]
+        action = f"query role {role!r}"
+        blocks = await self._admin(
+            admin.QUERY_ROLES, fields, policy, action, query=True
+        )
+        if not blocks:
+            raise from_result_code(admin.INVALID_ROLE, action)
+        return _security.role_info(blocks[0])
+
+    async def admin_query_roles(
+        self, policy: Mapping[str, Any] | None = None
+    ) -> list[RoleInfo]:
+        """Every role, the predefined ones included."""
+        blocks = await self._admin(
+            admin.QUERY_ROLES, [], policy, "query roles", query=True
+        )
+        return [_security.role_info(block) for block in blocks]
+
+    async def admin_set_whitelist(
+        self,
+        role: str,
+        whitelist: list[str] | None,
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Replace a role's allowlist of client addresses ([] clears it)."""
+        fields = [(admin.ROLE, _security.name(role, "role"))]
+        addresses = _security.allowlist(whitelist)
+        if addresses:
+            fields.append((admin.WHITELIST, admin.encode_whitelist(addresses)))
+        action = f"set the allowlist of role {role!r}"
+        await self._admin(admin.SET_WHITELIST, fields, policy, action)
+
+    async def admin_set_quotas(
+        self,
+        role: str,
+        read_quota: int = 0,
+        write_quota: int = 0,
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Set a role's read and write quotas in records per second."""
+        reads = _security.quota(read_quota, "read_quota")
+        writes = _security.quota(write_quota, "write_quota")
+        fields = [
+            (admin.ROLE, _security.name(role, "role")),
+            (admin.READ_QUOTA, admin.encode_u32(reads)),
+            (admin.WRITE_QUOTA, admin.encode_u32(writes)),
+        ]
+        action = f"set the quotas of role {role!r}"
+        await self._admin(admin.SET_QUOTAS, fields, policy, action)

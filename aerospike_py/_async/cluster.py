@@ -27,6 +27,7 @@ from aerospike_py._async._backend import (
     monotonic,
     sleep,
 )
+from aerospike_py._async.auth import Login, login_for
 from aerospike_py._async.node import Node, check_node_reply, request_info
 from aerospike_py._command import Command
 from aerospike_py._config import ClientSettings
@@ -34,6 +35,7 @@ from aerospike_py.cluster.hosts import Host
 from aerospike_py.cluster.partitions import PartitionTable, parse_replicas
 from aerospike_py.cluster.peers import parse_peers
 from aerospike_py.exception import (
+    AdminError,
     AerospikeError,
     AerospikeTimeoutError,
     ClusterError,
@@ -73,6 +75,13 @@ class Cluster:
 
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
+        # Logs every new connection in; None without credentials.
+        self.login: Login | None = login_for(
+            settings.auth_mode,
+            settings.user,
+            settings.password,
+            settings.login_timeout,
+        )
         self.nodes: list[Node] = []
         self.table: PartitionTable[Node] = PartitionTable()
         self.tend_count = 0
@@ -135,6 +144,10 @@ class Cluster:
         for host in self.settings.seeds:
             try:
                 node = await self._validate(host)
+            except AdminError:
+                # Refused credentials: every seed would refuse them too,
+                # so tell the caller now rather than try them all.
+                raise
             except AerospikeError as exc:
                 errors.append(f"{host}: {exc}")
                 log.warning("seed %s failed: %s", host, exc)
@@ -183,9 +196,9 @@ class Cluster:
         features = set(reply["features"].split(";"))
         return Node(name, host, self.settings, features, self._authenticator())
 
-    def _authenticator(self) -> Any:
+    def _authenticator(self) -> Login | None:
         """The hook that logs a new connection in; None without credentials."""
-        return None
+        return self.login
 
     def _add_node(self, node: Node) -> None:
         log.info("node %s added at %s", node.name, node.host)
@@ -243,11 +256,10 @@ class Cluster:
         log.debug("partition map of node %s updated", node.name)
 
     async def _refresh_peers(self, node: Node) -> None:
-        command = (
-            "peers-clear-alt"
-            if self.settings.use_services_alternate
-            else "peers-clear-std"
-        )
+        # Over TLS the peers' TLS addresses and names (PROTOCOL.md 2.3).
+        kind = "tls" if self.settings.tls is not None else "clear"
+        variant = "alt" if self.settings.use_services_alternate else "std"
+        command = f"peers-{kind}-{variant}"
         try:
             self.tend_requests += 1
             reply = await node.tend_info([command])

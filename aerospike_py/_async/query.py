@@ -1,5 +1,5 @@
-"""AsyncQuery: scans and secondary-index queries. ``Query`` is generated
-from this file.
+"""Scans and secondary-index queries: the ``AsyncQuery`` class (the blocking
+twin is generated from the asyncio source by scripts/unasync.py).
 
 A run reads every node concurrently: one reader per node sends the node
 its partitions and parses each frame as it arrives, then hands the records
@@ -47,8 +47,8 @@ log = logging.getLogger("aerospike_py.command")
 
 # Failures on the way to or from a node, after which partitions resume.
 _TRANSPORT = (ConnectionFailure, AerospikeTimeoutError)
-# A node with no records to send yet: wait this long before asking again.
-_UNAVAILABLE_PAUSE = 0.05
+# Pause before a retry round when the policy sets none.
+_RETRY_PAUSE = 0.05
 
 Deliver = Callable[[list[Record]], bool]
 
@@ -155,8 +155,9 @@ class _Run:
         return node if node is not None and node.active else None
 
     async def _before_retry(self, failures: int, failed: list[AerospikeError]) -> None:
-        """Give up after max_retries; else wait, and re-read the partition
-        maps when nodes did not serve partitions they were sent."""
+        """Give up after max_retries; else wait and re-read the partition
+        maps, since a node that failed or did not serve its partitions has
+        usually left, or handed them over."""
         policy = self.policy
         expired = self.deadline is not None and monotonic() >= self.deadline
         if failures > policy.max_retries or expired:
@@ -171,9 +172,8 @@ class _Run:
             len(failed),
             len(self.tracker.unavailable),
         )
-        await sleep(policy.sleep_between_retries / 1000 or _UNAVAILABLE_PAUSE)
-        if self.tracker.unavailable:
-            await self.cluster.tend()
+        await sleep(policy.sleep_between_retries / 1000 or _RETRY_PAUSE)
+        await self.cluster.tend()
 
     async def _round(
         self, tasks: list[_query.NodeTask[Node]], deliver: Deliver

@@ -112,8 +112,9 @@ class AsyncSessionEngine:
         or less means the session already expired: it is deleted instead.
         """
         if ttl <= 0:
-            await self.delete(session_key)
-            if must_exist:
+            # Expiring a live session is a successful update; only a
+            # session that was already gone is missing.
+            if not await self.delete(session_key) and must_exist:
                 raise SessionMissing(session_key)
             return
         try:

@@ -114,8 +114,9 @@ class SessionEngine:
         or less means the session already expired: it is deleted instead.
         """
         if ttl <= 0:
-            self.delete(session_key)
-            if must_exist:
+            # Expiring a live session is a successful update; only a
+            # session that was already gone is missing.
+            if not self.delete(session_key) and must_exist:
                 raise SessionMissing(session_key)
             return
         try:

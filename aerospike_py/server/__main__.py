@@ -3,6 +3,8 @@
     python -m aerospike_py.server --port 3000 --namespace test
     python -m aerospike_py.server --namespace cache:default-ttl=3600 \\
         --namespace plain:nsup-period=0
+    python -m aerospike_py.server --security --admin-password secret \\
+        --tls-certfile server.pem --tls-keyfile server.key
 """
 
 from __future__ import annotations
@@ -65,19 +67,74 @@ def build_parser() -> argparse.ArgumentParser:
         "--replication-factor", type=int, default=1, help="copies of each partition"
     )
     parser.add_argument("--cluster-name", default="embedded")
+    _add_security_arguments(parser)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    server = EmbeddedServer(
+def _add_security_arguments(parser: argparse.ArgumentParser) -> None:
+    security = parser.add_argument_group("security")
+    security.add_argument(
+        "--security", action="store_true", help="require logins (user admin)"
+    )
+    security.add_argument(
+        "--admin-password",
+        default="admin",
+        help="password of the user admin (default: admin)",
+    )
+    security.add_argument(
+        "--session-ttl", type=int, default=86_400, help="seconds a login lasts"
+    )
+    security.add_argument(
+        "--enable-quotas", action="store_true", help="allow role quotas"
+    )
+    tls = parser.add_argument_group("TLS (serve TLS only when a certfile is given)")
+    tls.add_argument("--tls-certfile", help="server certificate chain (PEM)")
+    tls.add_argument("--tls-keyfile", help="server private key (PEM)")
+    tls.add_argument("--tls-cafile", help="CA that client certificates chain to")
+    tls.add_argument(
+        "--tls-require-client-cert",
+        action="store_true",
+        help="refuse clients without a certificate (mutual TLS)",
+    )
+    tls.add_argument("--tls-name", help="TLS name announced to clients")
+
+
+def _tls_settings(args: argparse.Namespace) -> dict[str, object] | None:
+    if not args.tls_certfile:
+        return None
+    return {
+        "certfile": args.tls_certfile,
+        "keyfile": args.tls_keyfile,
+        "cafile": args.tls_cafile,
+        "require_client_cert": args.tls_require_client_cert,
+        "name": args.tls_name,
+    }
+
+
+def server_from_args(args: argparse.Namespace) -> EmbeddedServer:
+    """Build (not start) the server the command line describes."""
+    return EmbeddedServer(
         host=args.host,
         port=args.port,
         namespaces=args.namespace or ["test"],
         nodes=args.nodes,
         replication_factor=args.replication_factor,
         cluster_name=args.cluster_name,
+        security=args.security,
+        admin_password=args.admin_password,
+        session_ttl=args.session_ttl,
+        enable_quotas=args.enable_quotas,
+        tls=_tls_settings(args),
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        server = server_from_args(args)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
     try:
         server.start()
     except OSError as exc:

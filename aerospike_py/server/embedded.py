@@ -5,6 +5,9 @@
 
 It binds 127.0.0.1 unless told otherwise, serves the ``test`` namespace
 unless given others, and stops (closing every connection) on exit.
+
+    EmbeddedServer(security=True, admin_password="admin")   # access control
+    EmbeddedServer(tls={"certfile": ..., "keyfile": ..., "cafile": ...})
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from aerospike_py.server import plugins  # noqa: F401  (registers features)
+from aerospike_py.server import security as server_security
+from aerospike_py.server import tls as server_tls
 from aerospike_py.server.cluster import ServerCluster
 from aerospike_py.server.membership import add_node, start_node, stop_node
 from aerospike_py.server.node import ServerNode
@@ -54,14 +59,36 @@ class EmbeddedServer:
         nodes: int = 1,
         replication_factor: int = 1,
         cluster_name: str = "embedded",
+        security: bool = False,
+        admin_password: str = "admin",
+        session_ttl: int = 86_400,
+        enable_quotas: bool = False,
+        tls: server_tls.ServerTLS | Mapping[str, Any] | None = None,
     ) -> None:
+        """``security`` turns access control on, with the user ``admin``
+        (password ``admin_password``) as a fresh Enterprise server has it;
+        ``session_ttl`` is the seconds a login token lives; quotas on roles
+        need ``enable_quotas``. ``tls`` (a ServerTLS or a dict of its
+        fields) makes every node listen with TLS only.
+        """
         if nodes < 1:
             raise ValueError("nodes must be at least 1")
+        if enable_quotas and not security:
+            raise ValueError("enable_quotas needs security=True")
         self.cluster = ServerCluster(
             _namespace_configs(namespaces),
             cluster_name=cluster_name,
             replication_factor=replication_factor,
         )
+        self.security: server_security.SecurityState | None = None
+        if security:
+            config = server_security.SecurityConfig(
+                admin_password, session_ttl, enable_quotas
+            )
+            self.security = server_security.enable(self.cluster, config)
+        self.tls = None if tls is None else server_tls.ServerTLS.from_value(tls)
+        if self.tls is not None:
+            server_tls.enable(self.cluster, self.tls)
         self.host = host
         self._first_port = port
         self._node_count = nodes
@@ -175,8 +202,16 @@ class EmbeddedServer:
         return [(node.host, node.port) for node in self.cluster.nodes]
 
     def client_config(self, **extra: Any) -> dict[str, Any]:
-        """Return a ClientConfig that reaches this server."""
-        config: dict[str, Any] = {"hosts": self.hosts}
+        """Return a ClientConfig that reaches this server.
+
+        With TLS, the hosts carry the server's TLS name when it has one;
+        the client's ``tls`` settings (its CA, its certificate) are the
+        caller's to add.
+        """
+        hosts: list[Any] = self.hosts
+        if self.tls is not None and self.tls.name:
+            hosts = [(host, port, self.tls.name) for host, port in hosts]
+        config: dict[str, Any] = {"hosts": hosts}
         config.update(extra)
         return config
 

@@ -51,11 +51,11 @@ from aerospike_py.wire.values import (
 
 __all__ = ["Program", "build_expression", "evaluate", "evaluate_filter"]
 
-# Result codes used here that errors.py does not name (as/include/base/proto.h).
+# Result codes errors.py does not name (as/include/base/proto.h).
 ERR_BIN_EXISTS = 6
 ERR_BIN_NOT_FOUND = 17
 
-# -- op codes (exp.c exp_op_code) ------------------------------------------------
+# -- op codes (exp.c exp_op_code) ---------------------------------------------
 
 UNK = 0
 EQ, NE, GT, GE, LT, LE = 1, 2, 3, 4, 5, 6
@@ -127,7 +127,7 @@ _MODIFY_FLAGS = 0x1F
 _READ_FLAGS = EXP_EVAL_NO_FAIL
 
 MAX_SIZE = 1024 * 1024  # exp.c EXP_MAX_SIZE
-MAX_DEPTH = 256  # the server recurses on the C stack; we refuse deep trees
+MAX_DEPTH = 100  # the server recurses on its C stack; Python has less room
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
 UINT64_MASK = (1 << 64) - 1
@@ -149,7 +149,7 @@ def _bad(detail: str) -> Failure:
     return Failure(errors.ERR_PARAMETER, f"expression: {detail}")
 
 
-# -- values ------------------------------------------------------------------------
+# -- values -------------------------------------------------------------------
 
 
 def particle_type(value: Any) -> int:
@@ -203,7 +203,7 @@ def _text_bytes(value: Any) -> bytes:
     return bytes(value)
 
 
-# -- msgpack value order (cf/src/msgpack_in.c msgpack_cmp) --------------------------
+# -- msgpack value order (cf/src/msgpack_in.c msgpack_cmp) --------------------
 
 # Rank of each msgpack type; integers split into negative and non-negative.
 _NIL_RANK, _FALSE_RANK, _TRUE_RANK, _NEG_RANK, _INT_RANK = 1, 2, 3, 4, 5
@@ -294,7 +294,7 @@ class _Order:
         return 0
 
 
-# -- POSIX regular expressions (regcomp / regexec) -------------------------------
+# -- POSIX regular expressions (regcomp / regexec) ----------------------------
 
 REG_EXTENDED, REG_ICASE, REG_NOSUB, REG_NEWLINE = 1, 2, 4, 8
 
@@ -508,7 +508,7 @@ def compile_regex(pattern: bytes, flags: int) -> re.Pattern[bytes]:
     return re.compile(text, options)
 
 
-# -- run-time environment -----------------------------------------------------------
+# -- run-time environment -----------------------------------------------------
 
 
 class Env:
@@ -546,7 +546,7 @@ def _const(value: Any) -> Run:
     return lambda env: value
 
 
-# -- reading the wire form ----------------------------------------------------------
+# -- reading the wire form ----------------------------------------------------
 
 
 def _array_count(data: bytes, pos: int) -> tuple[int, int] | None:
@@ -1350,7 +1350,8 @@ def _build_cond(b: _Build, code: int, n_args: int) -> Node:
         rtype = _cond_type(rtype, action, f"cond action {i + 1}")
         cases.append((condition.run, action.run))
     default = b.next()
-    rtype = _cond_type(rtype, default, "cond default")
+    # Unlike an action, the default decides the type when nothing else did.
+    rtype = default.rtype if rtype == T_ANY else _cond_type(rtype, default, "default")
 
     def run(env: Env) -> Any:
         for condition, action in cases:
@@ -1608,7 +1609,7 @@ _BUILDERS: dict[int, Callable[[_Build, int, int], Node]] = {
 }
 
 
-# -- programs, filters and expression operations ---------------------------------
+# -- programs, filters and expression operations ------------------------------
 
 
 class Program(NamedTuple):
@@ -1718,7 +1719,9 @@ def _store_result(
     ctx: OpContext, name: str, value: Any, flags: int, was_live: bool
 ) -> None:
     if value is not None:
-        ctx.bins[name] = value
+        # A copy: the value may be another bin's, or a literal of a cached
+        # expression, and list/map ops change bins in place.
+        ctx.bins[name] = copy.deepcopy(value)
         return
     if not was_live:
         return

@@ -10,12 +10,13 @@ serving one connection never touches the others.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
-from aerospike_py.server import commands, errors, info
+from aerospike_py.server import commands, errors, info, tls
 from aerospike_py.server.cluster import ServerCluster
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire import message as msg
@@ -33,6 +34,33 @@ multi_handlers: dict[str, MultiHandler] = {}
 AdminHandler = Callable[["ServerNode", "Connection", bytes], Awaitable[bytes | None]]
 admin_handler: list[AdminHandler] = []
 
+
+class Guard(Protocol):
+    """Security checks at the dispatch points (server/security.py).
+
+    Each returns a refusal (a whole reply, or an info value) or None to let
+    the request through.
+    """
+
+    def refuse_info(self, node: ServerNode, connection: Connection) -> bytes | None: ...
+
+    def check_info(
+        self, node: ServerNode, connection: Connection, command: str
+    ) -> str | None: ...
+
+    def check_message(
+        self, node: ServerNode, connection: Connection, message: msg.Message
+    ) -> bytes | None: ...
+
+
+# Installed by the security module once a server runs with security on.
+guards: list[Guard] = []
+# The connection whose request is being served, for handlers that are not
+# handed it (batch, query): each connection is served by its own task.
+current_connection: contextvars.ContextVar[Connection | None] = (
+    contextvars.ContextVar("current_connection", default=None)
+)
+
 _WRITE_HIGH_WATER = 1 << 20
 _SECURITY_NOT_ENABLED = 52
 
@@ -40,11 +68,14 @@ _SECURITY_NOT_ENABLED = 52
 class Connection:
     """Per-connection state the security layer may fill in."""
 
-    __slots__ = ("peer", "user")
+    __slots__ = ("open", "peer", "tls_subject", "user")
 
-    def __init__(self, peer: Any) -> None:
+    def __init__(self, peer: Any, tls_subject: str | None = None) -> None:
         self.peer = peer
+        # The common name of a verified TLS client certificate (PKI login).
+        self.tls_subject = tls_subject
         self.user: Any = None
+        self.open = True
 
 
 class ServerNode:
@@ -78,7 +109,12 @@ class ServerNode:
         # A deep accept queue: a client opening a hundred connections at
         # once must not see refused or dropped connects.
         self._server = await asyncio.start_server(
-            self._serve, self.host, self.port, reuse_address=True, backlog=4096
+            self._serve,
+            self.host,
+            self.port,
+            reuse_address=True,
+            backlog=4096,
+            ssl=tls.context_for(self.cluster),
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if not self.node_id:
@@ -91,7 +127,12 @@ class ServerNode:
         if self._server is not None:
             self._server.close()
             for writer in list(self._writers):
-                writer.close()
+                if writer.get_extra_info("ssl_object") is not None:
+                    # A TLS close waits for the peer's close_notify; a
+                    # stopping server does not wait for anyone.
+                    writer.transport.abort()
+                else:
+                    writer.close()
             await self._server.wait_closed()
             self._server = None
 
@@ -122,7 +163,11 @@ class ServerNode:
         self._writers.add(writer)
         self.open_connections += 1
         self.connections_opened += 1
-        connection = Connection(writer.get_extra_info("peername"))
+        connection = Connection(
+            writer.get_extra_info("peername"),
+            tls.client_common_name(writer.get_extra_info("peercert")),
+        )
+        current_connection.set(connection)
         try:
             await self._serve_frames(reader, writer, connection)
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
@@ -132,6 +177,7 @@ class ServerNode:
         except Exception:  # a bug must cost one connection, not the server
             log.exception("embedded server: connection handler failed")
         finally:
+            connection.open = False
             self.open_connections -= 1
             self._writers.discard(writer)
             writer.close()
@@ -168,8 +214,7 @@ class ServerNode:
     ) -> Reply:
         if msg_type == msg.MSG_INFO:
             self.stats["info"] += 1
-            names = info_codec.parse_request(body)
-            return info_codec.encode_reply([(n, info.answer(self, n)) for n in names])
+            return self._answer_info(body, connection)
         if msg_type == msg.MSG_AS:
             self.stats["commands"] += 1
             return self.handle_message(body)
@@ -180,6 +225,19 @@ class ServerNode:
         if msg_type == msg.MSG_COMPRESSED:
             return self._handle_compressed(body)
         return None
+
+    def _answer_info(self, body: bytes, connection: Connection) -> bytes:
+        names = info_codec.parse_request(body)
+        if not guards:
+            return info_codec.encode_reply([(n, info.answer(self, n)) for n in names])
+        refusal = guards[0].refuse_info(self, connection)
+        if refusal is not None:
+            return refusal
+        pairs = []
+        for name in names:
+            error = guards[0].check_info(self, connection, name)
+            pairs.append((name, info.answer(self, name) if error is None else error))
+        return info_codec.encode_reply(pairs)
 
     def _handle_compressed(self, body: bytes) -> Reply:
         try:
@@ -198,6 +256,11 @@ class ServerNode:
             return commands.reply(errors.ERR_PARAMETER)
         if self.cluster.recorder is not None:
             self.cluster.recorder.append(message)
+        connection = current_connection.get()
+        if guards and connection is not None:
+            refusal = guards[0].check_message(self, connection, message)
+            if refusal is not None:
+                return refusal
         if message.info1 & msg.INFO1_BATCH:
             handler = multi_handlers.get("batch")
         elif msg.FIELD_DIGEST not in message.fields:

@@ -15,6 +15,7 @@ from aerospike_py.server import (  # noqa: F401  (imported for registration)
     info,
     ops,
     query,
+    security,
     sindex,
     truncate,
     udf,

@@ -183,15 +183,15 @@ def _u32_field(fields: dict[int, bytes], field: int, name: str) -> int | None:
     return value
 
 
-def _partitions(message: Message, has_range: bool) -> dict[int, Resume | None]:
+def _partitions(message: Message, has_range: bool) -> dict[int, Resume | None] | None:
     """Requested partitions and where each resumes (query.c
-    ``get_query_pids``); the order is the order they are served in."""
+    ``get_query_pids``), in the order they are served; None if none."""
     fields = message.fields
     pid_data = fields.get(msg.FIELD_PID_ARRAY)
     digest_data = fields.get(msg.FIELD_DIGEST_ARRAY)
     bval_data = fields.get(msg.FIELD_BVAL_ARRAY)
     if pid_data is None and digest_data is None:
-        raise Failure(errors.ERR_UNSUPPORTED_FEATURE, "missing pids and digests")
+        return None
     requested: dict[int, Resume | None] = {}
     if pid_data is not None:
         count = len(pid_data) // 2
@@ -260,7 +260,12 @@ def _binlist_ops(data: bytes) -> list[msg.Op]:
 
 
 class QueryJob:
-    """A checked basic query, ready to stream."""
+    """A checked basic query, ready to stream.
+
+    The checks run in the server's order (query.c ``basic_query_job_start``):
+    malformed fields first (4), then missing partitions (16), then the
+    index (201, or 203 while it fills).
+    """
 
     def __init__(self, node: ServerNode, message: Message, namespace: Namespace):
         fields = message.fields
@@ -269,16 +274,20 @@ class QueryJob:
         self.message = message
         self.set_name = _set_name(fields)
         self.set_known = not self.set_name or self.set_name in namespace.sets
-        self.index: sindex.SecondaryIndex | None = None
-        self.range: QueryRange | None = None
         has_range = msg.FIELD_INDEX_RANGE in fields
-        self.pids = _partitions(message, has_range)
+        pids = _partitions(message, has_range)
+        self.range: QueryRange | None = None
+        wanted: tuple[Any, ...] | None = None
         if has_range:
-            self._find_index(fields)
+            self.range, wanted = self._parse_range(fields)
         self.short = bool(message.info1 & msg.INFO1_SHORT_QUERY)
         self.rps = _u32_field(fields, msg.FIELD_RECORDS_PER_SECOND, "recs-per-sec")
         if self.rps is not None and self.short:
             raise Failure(errors.ERR_PARAMETER, "short query has recs-per-sec field")
+        if pids is None:
+            raise Failure(errors.ERR_UNSUPPORTED_FEATURE, "missing pids and digests")
+        self.pids = pids
+        self.index = self._find_index(wanted) if wanted is not None else None
         _u32_field(fields, msg.FIELD_SOCKET_TIMEOUT, "socket-timeout")
         self.max_records = _max_records(fields)
         self.no_bin_data = bool(message.info1 & msg.INFO1_GET_NO_BINS)
@@ -291,7 +300,10 @@ class QueryJob:
             self.index.definition.itype != sindex.ITYPE_DEFAULT
         )
 
-    def _find_index(self, fields: dict[int, bytes]) -> None:
+    def _parse_range(
+        self, fields: dict[int, bytes]
+    ) -> tuple[QueryRange, tuple[Any, ...]]:
+        """The range, and what names the index: its name, or its definition."""
         name_field = fields.get(msg.FIELD_INDEX_NAME)
         if msg.FIELD_INDEX_EXPRESSION in fields:
             raise Failure(errors.ERR_SINDEX_NOT_FOUND, "no expression indexes")
@@ -302,23 +314,24 @@ class QueryJob:
         ctx = fields.get(msg.FIELD_INDEX_CONTEXT)
         if ctx is not None and (name_field is not None or not ctx):
             raise Failure(errors.ERR_PARAMETER, "bad index context")
+        if name_field is None:
+            return query_range, (bin_name, query_range.ktype, itype, ctx)
+        if not name_field or len(name_field) >= sindex.INAME_MAX_SZ:
+            raise Failure(errors.ERR_PARAMETER, "bad index name size")
+        return query_range, (name_field.decode(errors="replace"),)
+
+    def _find_index(self, wanted: tuple[Any, ...]) -> sindex.SecondaryIndex:
         cluster = self.node.cluster
         ns_name = self.namespace.name
-        if name_field is not None:
-            if not name_field or len(name_field) >= sindex.INAME_MAX_SZ:
-                raise Failure(errors.ERR_PARAMETER, "bad index name size")
-            index = sindex.by_name(
-                cluster, ns_name, name_field.decode(errors="replace")
-            )
+        if len(wanted) == 1:
+            index = sindex.by_name(cluster, ns_name, wanted[0])
         else:
-            wanted = (bin_name, query_range.ktype, itype, ctx)
             index = sindex.find_for_query(cluster, ns_name, self.set_name, wanted)
         if index is None:
             raise Failure(errors.ERR_SINDEX_NOT_FOUND, "no index")
         if not index.readable:
             raise Failure(ERR_SINDEX_NOT_READABLE, "index not readable")
-        self.index = index
-        self.range = query_range
+        return index
 
 
 def _set_name(fields: dict[int, bytes]) -> str:

@@ -26,6 +26,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from aerospike_py.server.cdt import context as cdt_context
+from aerospike_py.server.errors import Failure
 from aerospike_py.server.info import InfoError, Params, command
 from aerospike_py.server.storage import Namespace, StoredRecord
 from aerospike_py.wire import packer
@@ -150,122 +152,48 @@ def _bval_of(ktype: int, value: Any) -> int:
     return bval_hash(str(value).encode())
 
 
-# -- CDT context (read-only navigation) ----------------------------------------
+# -- CDT context -------------------------------------------------------------------
 
-CTX_LIST = 0x10
-CTX_MAP = 0x20
-CTX_INDEX = 0
-CTX_RANK = 1
-CTX_KEY = 2
-CTX_VALUE = 3
-_CTX_BASE_MASK = 0x0F
-_CTX_TYPE_MASK = 0x30
+CTX_LIST = cdt_context.LIST
+CTX_MAP = cdt_context.MAP
+_CTX_TYPE_MASK = CTX_LIST | CTX_MAP
+# Steps an index context may take: (list or map, how to look).
 _VALID_STEPS = {
-    (CTX_LIST, CTX_INDEX),
-    (CTX_LIST, CTX_RANK),
-    (CTX_LIST, CTX_VALUE),
-    (CTX_MAP, CTX_INDEX),
-    (CTX_MAP, CTX_RANK),
-    (CTX_MAP, CTX_KEY),
-    (CTX_MAP, CTX_VALUE),
+    (CTX_LIST, cdt_context.BY_INDEX),
+    (CTX_LIST, cdt_context.BY_RANK),
+    (CTX_LIST, cdt_context.BY_VALUE),
+    (CTX_MAP, cdt_context.BY_INDEX),
+    (CTX_MAP, cdt_context.BY_RANK),
+    (CTX_MAP, cdt_context.BY_KEY),
+    (CTX_MAP, cdt_context.BY_VALUE),
 }
 
-# Type order of CDT values (PROTOCOL.md 9.8): nil, false, true, integer,
-# string, list, map, bytes, double, GeoJSON.
-_TYPE_RANK: list[tuple[type, int]] = [
-    (bool, 1),
-    (int, 3),
-    (GeoJSON, 9),
-    (str, 4),
-    (list, 5),
-    (tuple, 5),
-    (dict, 6),
-    (bytes, 7),
-    (float, 8),
-]
 
-
-def order_key(value: Any) -> tuple[Any, ...]:
-    """A sort key that orders values as the server orders CDT elements."""
-    if value is None:
-        return (0,)
-    for kind, rank in _TYPE_RANK:
-        if isinstance(value, kind):
-            return _ranked(rank, value)
-    return (10, repr(value))
-
-
-def _ranked(rank: int, value: Any) -> tuple[Any, ...]:
-    if rank == 1:
-        return (2,) if value else (1,)
-    if rank in (4, 9):
-        return (rank, str(value).encode())
-    if rank == 5:
-        return (rank, tuple(order_key(item) for item in value))
-    if rank == 6:
-        pairs = sorted((order_key(k), order_key(v)) for k, v in value.items())
-        return (rank, len(pairs), tuple(pairs))
-    return (rank, value)
-
-
-def parse_ctx(data: bytes) -> list[tuple[int, int, Any]]:
-    """Decode a context into ``(type, base, value)`` steps; ValueError if bad."""
+def parse_ctx(data: bytes) -> list[cdt_context.Step]:
+    """Decode a context into its steps; ValueError if it is not one."""
     try:
-        items = packer.unpack(data)
-    except (packer.UnpackError, ValueError) as exc:
-        raise ValueError("context is not msgpack") from exc
-    if not isinstance(items, list) or not items or len(items) % 2:
-        raise ValueError("context must be a list of id, value pairs")
-    steps = []
-    for index in range(0, len(items), 2):
-        ctx_id = items[index]
-        if type(ctx_id) is not int:
-            raise ValueError("context id is not an integer")
-        kind, base = ctx_id & _CTX_TYPE_MASK, ctx_id & _CTX_BASE_MASK
-        if (kind, base) not in _VALID_STEPS:
-            raise ValueError(f"unknown context id 0x{ctx_id:x}")
-        steps.append((kind, base, items[index + 1]))
+        steps = cdt_context.parse_steps(packer.unpack(data))
+    except (packer.UnpackError, ValueError, Failure) as exc:
+        raise ValueError("not a CDT context") from exc
+    for step in steps:
+        if (step.id & _CTX_TYPE_MASK, step.base) not in _VALID_STEPS:
+            raise ValueError(f"unknown context id 0x{step.id:x}")
     return steps
 
 
-def _pick(items: list[Any], position: Any) -> Any:
-    if type(position) is not int or not -len(items) <= position < len(items):
-        return _MISSING
-    return items[position]
+def _read(target: Any) -> tuple[Any, Any]:
+    return target, target
 
 
-def _ctx_step(value: Any, kind: int, base: int, arg: Any) -> Any:
-    if kind == CTX_LIST:
-        if not isinstance(value, list):
-            return _MISSING
-        if base == CTX_INDEX:
-            return _pick(value, arg)
-        if base == CTX_RANK:
-            return _pick(sorted(value, key=order_key), arg)
-        wanted = order_key(arg)
-        return next((v for v in value if order_key(v) == wanted), _MISSING)
-    if not isinstance(value, dict):
-        return _MISSING
-    if base == CTX_KEY:
-        wanted = order_key(arg)
-        return next((v for k, v in value.items() if order_key(k) == wanted), _MISSING)
-    if base == CTX_INDEX:
-        keys = sorted(value, key=order_key)
-        key = _pick(keys, arg)
-        return _MISSING if key is _MISSING else value[key]
-    if base == CTX_RANK:
-        return _pick(sorted(value.values(), key=order_key), arg)
-    wanted = order_key(arg)
-    return next((v for v in value.values() if order_key(v) == wanted), _MISSING)
-
-
-def resolve_ctx(value: Any, steps: list[tuple[int, int, Any]]) -> Any:
+def resolve_ctx(value: Any, steps: list[cdt_context.Step]) -> Any:
     """The element a context points at, or ``_MISSING``."""
-    for kind, base, arg in steps:
-        value = _ctx_step(value, kind, base, arg)
-        if value is _MISSING:
-            return _MISSING
-    return value
+    if not isinstance(value, (list, dict)):
+        return _MISSING
+    try:
+        found, _ = cdt_context.apply(value, steps, _read, modify=False)
+    except Failure:
+        return _MISSING  # the path does not exist in this record
+    return found
 
 
 # -- the index -------------------------------------------------------------------
@@ -738,14 +666,19 @@ def _list_entry(index: SecondaryIndex, b64: bool) -> str:
     )
 
 
-_CTX_NAMES = {CTX_INDEX: "index", CTX_RANK: "rank", CTX_KEY: "key", CTX_VALUE: "value"}
+_CTX_NAMES = {
+    cdt_context.BY_INDEX: "index",
+    cdt_context.BY_RANK: "rank",
+    cdt_context.BY_KEY: "key",
+    cdt_context.BY_VALUE: "value",
+}
 
 
-def _ctx_text(steps: list[tuple[int, int, Any]]) -> str:
+def _ctx_text(steps: list[cdt_context.Step]) -> str:
     parts = []
-    for kind, base, arg in steps:
-        prefix = "list_" if kind == CTX_LIST else "map_"
-        parts.append(f"{prefix}{_CTX_NAMES[base]}({arg!r})")
+    for step in steps:
+        prefix = "list_" if step.id & CTX_LIST else "map_"
+        parts.append(f"{prefix}{_CTX_NAMES[step.base]}({step.value!r})")
     return "[" + ", ".join(parts) + "]"
 
 

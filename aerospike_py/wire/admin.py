@@ -187,11 +187,15 @@ def decode_block(data: bytes, pos: int = 0) -> tuple[AdminMessage, int]:
     fields: dict[int, bytes] = {}
     for _ in range(n_fields):
         if end - pos < _FIELD_HEADER.size:
-            raise AdminMessageError("admin field header runs past the end of the message")
+            raise AdminMessageError(
+                "admin field header runs past the end of the message"
+            )
         size, field_id = _FIELD_HEADER.unpack_from(data, pos)
         stop = pos + 4 + size
         if size < 1 or stop > end:
-            raise AdminMessageError(f"admin field {field_id} runs past the end of the message")
+            raise AdminMessageError(
+                f"admin field {field_id} runs past the end of the message"
+            )
         fields[field_id] = data[pos + _FIELD_HEADER.size : stop]
         pos = stop
     return AdminMessage(result, command, fields), pos
@@ -216,7 +220,9 @@ def encode_u32(value: int) -> bytes:
 
 def decode_u32(data: bytes) -> int:
     if len(data) != _U32.size:
-        raise AdminMessageError(f"expected a 4-byte integer field, got {len(data)} bytes")
+        raise AdminMessageError(
+            f"expected a 4-byte integer field, got {len(data)} bytes"
+        )
     value: int = _U32.unpack(data)[0]
     return value
 
@@ -250,7 +256,9 @@ class _Reader:
         try:
             return self.take(self.byte()).decode()
         except UnicodeDecodeError as exc:
-            raise AdminMessageError("admin field holds a name that is not UTF-8") from exc
+            raise AdminMessageError(
+                "admin field holds a name that is not UTF-8"
+            ) from exc
 
     def done(self) -> None:
         if self.pos != len(self.data):

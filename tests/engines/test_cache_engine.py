@@ -8,7 +8,7 @@ import time
 import pytest
 
 import aerospike_py
-from aerospike_py.cache import CacheMiss, TTLForbiddenError
+from aerospike_py.cache import CacheMiss, Serializer, TTLForbiddenError
 from aerospike_py.server import EmbeddedServer, NamespaceConfig
 
 
@@ -181,6 +181,15 @@ def test_selectable_serializers(make_cache, serializer):
     cache = make_cache(serializer=serializer, native=False)
     cache.set("k", {"a": [1, 2]}, 60)
     assert cache.get("k") == {"a": [1, 2]}
+
+
+def test_a_custom_serializer_reads_back_its_own_values(make_cache):
+    reversed_text = Serializer(
+        "reversed", "r", lambda v: repr(v)[::-1].encode(), lambda b: b.decode()[::-1]
+    )
+    cache = make_cache(serializer=reversed_text)
+    cache.set("k", (1, "a"), 60)
+    assert cache.get("k") == "(1, 'a')"
 
 
 def test_compression_above_the_threshold(make_cache, aerospike_client, aerospike_set):

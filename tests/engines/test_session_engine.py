@@ -58,3 +58,11 @@ def test_undecodable_data_reads_as_no_session(
 ):
     aerospike_client.put(("test", aerospike_set, "broken"), {"d": b"\xff not json"})
     assert sessions.load("broken") is None
+
+
+def test_expiring_a_live_session_with_must_exist_is_not_missing(sessions):
+    key = sessions.create({"a": 1}, 600)
+    sessions.save(key, {"a": 2}, -10, must_exist=True)
+    assert sessions.exists(key) is False
+    with pytest.raises(SessionMissing):
+        sessions.save(key, {"a": 3}, -10, must_exist=True)

@@ -98,7 +98,10 @@ BAD = [
     ({"__expr__": "and", "exprs": 5}, "'exprs' must be a list"),
     ({"__expr__": "eq", "left": 1}, "missing the key 'right'"),
     (exp.eq(object(), 1), "neither an expression nor a literal"),
-    (exp.list_size("l", ctx=["not a ctx"]), "ctx must be a list of CDT context"),
+    (
+        exp.list_size("l", ctx=["not a ctx"]),
+        "list of steps from aerospike_py.cdt_ctx",
+    ),
     (
         exp.list_get_by_value(R.LIST_RETURN_NONE, 1, "l"),
         "return_type 0 cannot be read",
@@ -121,6 +124,14 @@ def test_malformed_trees_raise_invalid_arg_with_the_path(
     with pytest.raises(InvalidArgError, match=message) as info:
         exp.compile_expression(tree)
     assert str(info.value).startswith("expression at root")
+
+
+def test_a_tree_too_deep_to_compile_is_refused() -> None:
+    tree = exp.eq(exp.int_bin("a"), 1)
+    for _ in range(5000):
+        tree = exp.not_(tree)
+    with pytest.raises(InvalidArgError, match="nests too deeply"):
+        exp.compile_expression(tree)
 
 
 def test_a_bad_filter_is_refused_before_sending(client: Any, key: Any) -> None:

@@ -20,9 +20,8 @@ from typing import Any, NamedTuple
 import pytest
 
 import aerospike_py
-from aerospike_py import exp
+from aerospike_py import cdt_ctx, exp
 from aerospike_py import hll_operations as hll
-from aerospike_py._cdt import CDTContext
 from aerospike_py.wire.digest import compute_digest
 
 PASS = "passes"
@@ -31,7 +30,6 @@ REFUSED = "refused (result 4)"
 
 R = aerospike_py
 INT64_MIN = -(2**63)
-CTX_MAP_KEY = 0x22  # PROTOCOL.md 9.6
 
 POINT = {"type": "Point", "coordinates": [-122.0, 37.5]}
 AROUND_POINT = {
@@ -337,6 +335,18 @@ REGEX = [
     Case("POSIX classes", _regex("^[[:upper:]][[:lower:]]+ ", R.REGEX_EXTENDED), PASS),
     Case("^ after a newline needs REGEX_NEWLINE", _regex("^second", 0, "nl"), FILTERED),
     Case("REGEX_NEWLINE", _regex("^second", R.REGEX_NEWLINE, "nl"), PASS),
+    Case("$ matches only at the very end", _regex("first$", 0, "nl"), FILTERED),
+    Case(
+        "$ before a newline with REGEX_NEWLINE",
+        _regex("first$", R.REGEX_NEWLINE, "nl"),
+        PASS,
+    ),
+    Case("[^x] matches a newline", _regex("t[^x]s", 0, "nl"), PASS),
+    Case(
+        "[^x] skips newlines with REGEX_NEWLINE",
+        _regex("t[^x]s", R.REGEX_NEWLINE, "nl"),
+        FILTERED,
+    ),
     Case("an invalid regex is refused", _regex("(", R.REGEX_EXTENDED), REFUSED),
     Case("regex on a missing bin is unknown", _regex(".", 0, "no_such_bin"), FILTERED),
 ]
@@ -438,7 +448,7 @@ CDT = [
                 exp.EXP_TYPE_INT,
                 1,
                 exp.map_bin("nested"),
-                ctx=[CDTContext(CTX_MAP_KEY, "k")],
+                ctx=[cdt_ctx.cdt_ctx_map_key("k")],
             ),
             20,
         ),
@@ -459,7 +469,24 @@ CDT = [
     Case("hll_describe", exp.eq(exp.hll_describe("h"), [8, 0]), PASS),
 ]
 
-CASES = COMPARISONS + LOGIC + ARITHMETIC + METADATA + CONTROL + REGEX + GEO + CDT
+# Wire bytes our builders would never produce, checked by the server alone.
+RAW = [
+    Case("an empty instruction is refused", b"\x91\x90", REFUSED),
+    Case("an expression cut short is refused", b"\x93\x01\x05", REFUSED),
+    Case("bytes after the expression are refused", b"\xc3\xc3", REFUSED),
+    Case("an unknown op code is refused", b"\x91\xcc\xc8", REFUSED),
+    Case("an undefined variable is refused", b"\x92\x7c\xa1x", REFUSED),
+    Case("a bare true passes", b"\xc3", PASS),
+    Case("not, 99 times over, passes", b"\x92\x12" * 99 + b"\xc2", PASS),
+    Case("nesting deeper than 100 is refused", b"\x92\x12" * 150 + b"\xc3", REFUSED),
+    Case(
+        "cond whose actions are all unknown is a boolean",
+        b"\x94\x7b\xc3\x91\x00\x91\x00",
+        FILTERED,
+    ),
+]
+
+CASES = COMPARISONS + LOGIC + ARITHMETIC + METADATA + CONTROL + REGEX + GEO + CDT + RAW
 
 
 def _write_full(client: Any, key: Any) -> None:

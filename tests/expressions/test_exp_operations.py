@@ -10,6 +10,7 @@ import pytest
 import aerospike_py
 from aerospike_py import exp
 from aerospike_py import expression_operations as eo
+from aerospike_py import list_operations as lo
 from aerospike_py import operations as op
 from aerospike_py.exception import InvalidArgError
 
@@ -28,7 +29,7 @@ READS = [
     ("bytes", exp.blob_val(b"\x00\xff"), b"\x00\xff"),
     ("a list read", exp.list_get_by_rank(R.LIST_RETURN_VALUE, 2, 0, "l"), 1),
     ("a cond", exp.cond(exp.bin_exists("zz"), "yes", "no"), "no"),
-    ("the record's generation-free ttl", exp.ttl(), -1),
+    ("the ttl of a record that never expires", exp.ttl(), -1),
 ]
 
 
@@ -187,6 +188,26 @@ def test_expression_write_then_read_in_one_operate(client: Any, key: Any) -> Non
     )
     assert record.bins == {"big": True}
     assert client.get(key).bins == {"a": 2, "b": 3, "sum": 5}
+
+
+def test_a_written_copy_of_a_list_changes_alone(client: Any, key: Any) -> None:
+    client.put(key, {"l": [1, 2]})
+    client.operate(
+        key,
+        [
+            eo.expression_write("copy", exp.list_bin("l")),
+            lo.list_append("copy", 3),
+            eo.expression_write("lit", exp.list_val([9])),
+            lo.list_append("lit", 10),
+        ],
+    )
+    client.operate(key, [eo.expression_write("lit2", exp.list_val([9]))])
+    assert client.get(key).bins == {
+        "l": [1, 2],
+        "copy": [1, 2, 3],
+        "lit": [9, 10],
+        "lit2": [9],
+    }
 
 
 def test_expression_write_creates_the_record(client: Any, key: Any) -> None:

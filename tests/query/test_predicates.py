@@ -7,8 +7,8 @@ import json
 import pytest
 
 import aerospike_py
+from aerospike_py import cdt_ctx
 from aerospike_py import predicates as p
-from aerospike_py._cdt import CDTContext
 from aerospike_py.exception import InvalidArgError
 
 LIST = aerospike_py.INDEX_TYPE_LIST
@@ -44,7 +44,7 @@ def test_geo_region_accepts_a_dict_or_text():
 
 
 def test_index_type_and_ctx_are_appended_only_when_given():
-    ctx = [CDTContext(0x22, "k")]
+    ctx = [cdt_ctx.cdt_ctx_map_key("k")]
     assert p.equals("a", 1, ctx=ctx) == ("equals", "a", 1, ctx)
     circle = p.geo_within_radius("g", 0, 0, 5, index_type=LIST)
     assert circle[-1] == LIST

@@ -371,3 +371,35 @@ def test_a_big_namespace_fills_its_index_in_the_background():
     assert created == "ok" and listed.endswith("state=WO")
     assert "entries=20500;" in stat and "load_pct=100;" in stat
     assert count == 100
+
+
+@pytest.mark.parametrize("with_index", [False, True], ids=["scan", "index-query"])
+def test_max_records_over_unbalanced_nodes_takes_more_rounds(with_index):
+    """Node A holds most records: its share of max_records runs out while
+    node B has too few, so a second round resumes A after its last record
+    (DIGEST_ARRAY, with BVAL_ARRAY for the index query)."""
+    with (
+        EmbeddedServer(nodes=2) as cluster,
+        aerospike_py.client(cluster.client_config()).connect() as client,
+    ):
+        node_a = cluster.nodes[0]
+        counts = {True: 0, False: 0}
+        key = 0
+        while counts[True] < 100 or counts[False] < 5:
+            pid = partition_id(compute_digest("unbalanced", key))
+            on_a = cluster.cluster.owners[pid][0] is node_a
+            if counts[on_a] < (100 if on_a else 5):
+                client.put(("test", "unbalanced", key), {"v": key})
+                counts[on_a] += 1
+            key += 1
+        query = client.query("test", "unbalanced")
+        if with_index:
+            client.index_integer_create("test", "unbalanced", "v", "unbalanced_v")
+            query.where(p.between("v", 0, key))
+        with cluster.recording() as requests:
+            records = query.results({"max_records": 60})
+    digests = [r.key.digest for r in records]
+    assert len(digests) == len(set(digests)) == 60
+    resumed = [m for m in requests if msg.FIELD_DIGEST_ARRAY in m.fields]
+    assert resumed, "a second round resumes node A's partitions"
+    assert (msg.FIELD_BVAL_ARRAY in resumed[0].fields) is with_index

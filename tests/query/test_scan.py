@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import aerospike_py
 from aerospike_py import exp
 from aerospike_py.exception import ClientError, InvalidArgError, ServerError
+from aerospike_py.server import EmbeddedServer
 from aerospike_py.wire.digest import partition_id
 
 
@@ -217,3 +219,56 @@ def test_query_on_a_closed_client_raises_client_error(aerospike_config):
     closed = aerospike_py.client(aerospike_config)
     with pytest.raises(ClientError):
         closed.query("test", "demo")
+
+
+def test_total_timeout_stops_a_slow_scan(client, fill, aerospike_set):
+    fill(30, lambda i: {"v": i})
+    policy = {"records_per_second": 20, "total_timeout": 200}
+    with pytest.raises(aerospike_py.AerospikeTimeoutError):
+        client.query("test", aerospike_set).results(policy)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_scan_resumes_on_the_remaining_node_when_one_stops(kind):
+    with EmbeddedServer(nodes=2) as cluster:
+        seen = []
+
+        def stop_second_node(record):
+            seen.append(record.key.digest)
+            if len(seen) == 10:
+                cluster.stop_node(1)
+
+        # Slow enough that the stop lands mid-stream.
+        policy = {"records_per_second": 400, "max_retries": 5}
+        with aerospike_py.client(cluster.client_config()).connect() as writer:
+            for i in range(200):
+                writer.put(("test", "loss", i), {"v": i})
+        if kind == "sync":
+            with aerospike_py.client(cluster.client_config()).connect() as client:
+                client.query("test", "loss").foreach(stop_second_node, policy)
+        else:
+
+            async def scan():
+                async with aerospike_py.async_client(cluster.client_config()) as ac:
+                    await ac.connect()
+                    await ac.query("test", "loss").foreach(stop_second_node, policy)
+
+            asyncio.run(scan())
+    assert len(seen) == 200
+    assert len(set(seen)) == 200
+
+
+def test_foreach_delivers_records_while_the_scan_still_runs(
+    client, fill, aerospike_set
+):
+    fill(40, lambda i: {"v": i})
+    arrivals = []
+    start = time.monotonic()
+    client.query("test", aerospike_set).foreach(
+        lambda record: arrivals.append(time.monotonic() - start),
+        {"records_per_second": 50},
+    )
+    assert len(arrivals) == 40
+    # Paced at 50 a second the scan lasts about 0.8 s; the first record
+    # must not wait for the last.
+    assert arrivals[0] < 0.3 < arrivals[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import aerospike_py
-from aerospike_py import exp
+from aerospike_py import cdt_ctx, exp
 from aerospike_py import predicates as p
 from aerospike_py.exception import (
     IndexFoundError,
@@ -128,15 +128,30 @@ def test_integer_index_ignores_values_of_other_types(client, make_index, aerospi
 
 
 def test_index_on_a_nested_value_through_a_context(client, make_index, aerospike_set):
-    from aerospike_py._cdt import CDTContext
-
-    map_key = CDTContext(0x22, "inner")
+    map_key = cdt_ctx.cdt_ctx_map_key("inner")
     for i in range(6):
         client.put(("test", aerospike_set, i), {"v": i, "doc": {"inner": i * 2}})
     make_index("integer", "doc", "ctx", ctx=[map_key])
     query = client.query("test", aerospike_set)
     query.where(p.between("doc", 4, 8, ctx=[map_key]))
     assert _values(query) == [2, 3, 4]
+
+
+def test_list_items_of_a_nested_list_through_a_list_index_context(
+    client, make_index, aerospike_set
+):
+    first = cdt_ctx.cdt_ctx_list_index(0)
+    for i in range(5):
+        client.put(("test", aerospike_set, i), {"v": i, "rows": [[i, 100 + i], [7]]})
+    name = make_index(
+        "integer", "rows", "rows", index_type=aerospike_py.INDEX_TYPE_LIST, ctx=[first]
+    )
+    query = client.query("test", aerospike_set)
+    query.where(p.contains("rows", aerospike_py.INDEX_TYPE_LIST, 103, ctx=[first]))
+    assert _values(query) == [3]
+    listed = client.info_random_node("sindex-list:namespace=test")
+    assert f"indexname={name}:" in listed
+    assert "context=[list_index(0)]" in listed
 
 
 # -- geospatial ------------------------------------------------------------------

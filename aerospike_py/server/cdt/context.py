@@ -39,7 +39,6 @@ MAP = 0x20
 BASE_MASK = 0x0F
 CREATE_MASK = 0x1C0
 PERSIST_INDEX = 0x100
-CREATE_UNORDERED = 0x40
 CREATE_UNBOUNDED = 0x80  # lists: pad with nils; maps: key-ordered
 CREATE_ORDERED = 0xC0  # lists: ordered; maps: key/value-ordered
 

@@ -112,9 +112,6 @@ class ListOp:
             raise R.not_applicable("map return type on a list")
         return R.not_found(self.want, index)
 
-    def rank_of(self, value: Any) -> int:
-        return count_less(self.items, value)
-
     # -- by index (packed_list_get_remove_by_index_range) -----------------------
 
     def by_index_range(self, index: int, count: int) -> Any:

@@ -167,16 +167,19 @@ class MapOp:
             return position
         return count_less(self.keys, self.pairs[position][0])
 
-    def rank(self, position: int, order: list[int] | None = None) -> int:
-        """Value rank of one element (packed_map_get_rank_by_idx)."""
-        if self.value_indexed:
-            return (order or self.value_order()).index(position)
-        return count_less(self.values, self.pairs[position][1])
-
     def ranks(self, positions: list[int]) -> Any:
-        order = self.value_order() if self.value_indexed else None
-        ranks = [self.rank(position, order) for position in positions]
-        return self._ints(ranks)
+        """Value ranks of elements.
+
+        A single rank counts the smaller values, unless the map keeps a
+        value index (packed_map_get_rank_by_idx); several ranks are places
+        in value order, so equal values get distinct ranks
+        (packed_map_build_rank_result_by_* build a value index).
+        """
+        if self.want.multi or self.value_indexed:
+            order = self.value_order()
+            return self._ints([order.index(position) for position in positions])
+        values = self.values
+        return self._ints([count_less(values, values[p]) for p in positions])
 
     def indexes(self, positions: list[int]) -> Any:
         if not positions:
@@ -197,11 +200,6 @@ class MapOp:
         if want.multi:
             return picked
         return picked[0] if picked else None
-
-    def take(self, positions: list[int]) -> list[int]:
-        """Remove ``positions`` when modifying; return them for the result."""
-        self.remove(positions)
-        return positions
 
     def not_found_key(self, index: int) -> Any:
         if self.want.type in R.RANK_RANGE_TYPES:
@@ -522,7 +520,14 @@ class MapOp:
         if want.type not in _KEY_LIST_TYPES:
             raise R.not_applicable(f"return type {want.type} for a key list")
         runs = [self._key_run(key) for key in keys]
-        hit = sorted({p for first, n in runs for p in range(first, first + n)})
+        if self.key_ordered:
+            hit = sorted({p for first, n in runs for p in range(first, first + n)})
+        else:
+            hit = [
+                position
+                for position, stored in enumerate(self.keys)
+                if any(compare(stored, key) == 0 for key in keys)
+            ]
         chosen = complement(hit, self.size) if want.inverted else hit
         before = self._snapshot()
         self.remove(chosen)
@@ -675,12 +680,13 @@ class MapOp:
             return self.size
         items = sorted(items, key=by_key)
         current = sorted(self.pairs, key=by_key)
-        if not current and not control.allow_create:
-            if not control.no_fail:
-                raise Failure(errors.ERR_ELEMENT_NOT_FOUND, "map has no such key")
-            if not control.partial:
-                return 0
-        elif not current:
+        if not current:
+            # An empty map takes every item, unless refused as a whole.
+            if not control.allow_create:
+                if not control.no_fail:
+                    raise Failure(errors.ERR_ELEMENT_NOT_FOUND, "no such map key")
+                if not control.partial:
+                    return 0
             self.store(items)
             return self.size
         updates = self._checked_items(current, items, control)
@@ -695,7 +701,7 @@ class MapOp:
         keys = [key for key, _ in current]
         kept = []
         for key, value in items:
-            exists = lower_bound(keys, key) < len(keys) and bool(count_equal(keys, key))
+            exists = any(compare(stored, key) == 0 for stored in keys)
             if not self._allowed(exists, control):
                 if control.partial:
                     continue

@@ -49,7 +49,6 @@ _STOP = 2
 
 PT_BLOB = 0x04
 PT_HLL = 0x12
-PT_GEOJSON = 0x17
 
 
 def _type_rank(value: Any) -> int:

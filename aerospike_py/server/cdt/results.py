@@ -206,10 +206,3 @@ def by_item_runs(want: Want, runs: Sequence[tuple[int, int]], size: int) -> list
         out += int_range(previous, start - previous, size, reverse)
         previous = start + count
     return out + int_range(previous, size - previous, size, reverse)
-
-
-def finish(result: Any) -> Any:
-    """A result as the op handler returns it (map shapes become values)."""
-    if isinstance(result, MapResult):
-        return result.to_value()
-    return result

@@ -1,0 +1,175 @@
+"""The session engine: ``SESSION_ENGINE = "django_aerospike.sessions"``.
+
+One record per session in the set named by ``AEROSPIKE_SESSIONS`` (alias
+"default", namespace "test", set "django_sessions" unless configured),
+holding the session dict encoded and signed by Django's own
+``SessionBase.encode`` (so SESSION_SERIALIZER applies). The record TTL is
+``get_expiry_age()``: the server drops expired sessions, and there is
+nothing for ``clearsessions`` to do. Writes are atomic about existence,
+as the database backend's force_insert / force_update are: creating never
+overwrites a session, saving never resurrects one deleted meanwhile (a
+logout racing a slow request). The work is done by
+:class:`aerospike_py.sessions.SessionEngine` and, for the ``a*`` methods,
+:class:`~aerospike_py.sessions.AsyncSessionEngine`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from functools import cached_property
+from typing import Any
+
+from django.contrib.sessions.backends.base import (
+    VALID_KEY_CHARS,
+    CreateError,
+    SessionBase,
+    UpdateError,
+)
+from django.utils.crypto import get_random_string
+
+from aerospike_py.cache import Serializer
+from aerospike_py.sessions import (
+    AsyncSessionEngine,
+    SessionEngine,
+    SessionExists,
+    SessionMissing,
+)
+from django_aerospike import conf
+from django_aerospike.connections import SharedClient
+
+log = logging.getLogger("django_aerospike.sessions")
+
+SESSION_KEY_LENGTH = 32  # Django's own length and alphabet
+
+
+class SessionStore(SessionBase):
+    """Sessions kept in Aerospike, one record each."""
+
+    @cached_property
+    def _settings(self) -> conf.SessionSettings:
+        return conf.session_settings()
+
+    @cached_property
+    def _engine(self) -> SessionEngine:
+        return SessionEngine(SharedClient(self._settings.client), **self._options())
+
+    @cached_property
+    def _aengine(self) -> AsyncSessionEngine:
+        shared = SharedClient(self._settings.client)
+        return AsyncSessionEngine(shared.async_client, **self._options())
+
+    def _options(self) -> dict[str, Any]:
+        # Django's encode() signs and compresses with SESSION_SERIALIZER;
+        # decode() logs tampered data (django.security.SuspiciousSession)
+        # and returns an empty session, as every Django backend does.
+        signed = Serializer(
+            "django", "d", self._dumps, lambda data: self.decode(data.decode("latin-1"))
+        )
+        return {
+            "namespace": self._settings.namespace,
+            "set_name": self._settings.set_name,
+            "serializer": signed,
+        }
+
+    def _dumps(self, session: dict[str, Any]) -> bytes:
+        return self.encode(session).encode("ascii")
+
+    @staticmethod
+    def _new_key() -> str:
+        # The create-only write detects a taken key, so no exists() probe.
+        return get_random_string(SESSION_KEY_LENGTH, VALID_KEY_CHARS)
+
+    def _loaded(self, data: dict[str, Any] | None) -> dict[str, Any]:
+        if data is None:
+            # A missing or expired session: start afresh under a new key.
+            self._session_key = None
+            return {}
+        return data
+
+    # -- SessionBase -----------------------------------------------------------
+
+    def exists(self, session_key: str | None) -> bool:
+        return bool(session_key) and self._engine.exists(session_key)
+
+    async def aexists(self, session_key: str | None) -> bool:
+        return bool(session_key) and await self._aengine.exists(session_key)
+
+    def load(self) -> dict[str, Any]:
+        return self._loaded(self._engine.load(self.session_key))
+
+    async def aload(self) -> dict[str, Any]:
+        return self._loaded(await self._aengine.load(self.session_key))
+
+    def create(self) -> None:
+        data = self._get_session(no_load=True)
+        self._session_key = self._engine.create(
+            data, math.ceil(self.get_expiry_age()), key_factory=self._new_key
+        )
+        self.modified = True
+
+    async def acreate(self) -> None:
+        data = await self._aget_session(no_load=True)
+        ttl = math.ceil(await self.aget_expiry_age())
+        self._session_key = await self._aengine.create(
+            data, ttl, key_factory=self._new_key
+        )
+        self.modified = True
+
+    def save(self, must_create: bool = False) -> None:
+        """Write the session; with ``must_create`` only if the key is new.
+
+        Raise CreateError when creating over an existing session, and
+        UpdateError when the session was deleted since it was loaded.
+        """
+        if self.session_key is None:
+            return self.create()
+        data = self._get_session(no_load=must_create)
+        try:
+            self._engine.save(
+                self.session_key,
+                data,
+                math.ceil(self.get_expiry_age()),
+                must_create=must_create,
+                must_exist=not must_create,
+            )
+        except SessionExists as exc:
+            raise CreateError from exc
+        except SessionMissing as exc:
+            raise UpdateError from exc
+
+    async def asave(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            return await self.acreate()
+        data = await self._aget_session(no_load=must_create)
+        try:
+            await self._aengine.save(
+                self.session_key,
+                data,
+                math.ceil(await self.aget_expiry_age()),
+                must_create=must_create,
+                must_exist=not must_create,
+            )
+        except SessionExists as exc:
+            raise CreateError from exc
+        except SessionMissing as exc:
+            raise UpdateError from exc
+
+    def delete(self, session_key: str | None = None) -> None:
+        session_key = session_key or self.session_key
+        if session_key:
+            self._engine.delete(session_key)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        session_key = session_key or self.session_key
+        if session_key:
+            await self._aengine.delete(session_key)
+
+    @classmethod
+    def clear_expired(cls) -> None:
+        """Do nothing: Aerospike drops each session when its TTL runs out."""
+        log.info("Aerospike expires sessions itself; there is nothing to clear")
+
+    @classmethod
+    async def aclear_expired(cls) -> None:
+        cls.clear_expired()

@@ -1,0 +1,429 @@
+"""Response caching for endpoints, on the app's shared cache engine.
+
+    @app.get("/items/{item_id}")
+    @cached(ttl=300, vary=["Accept-Language"])
+    async def read_item(item_id: int, db: Annotated[DB, Depends(get_db)]) -> Item:
+        ...
+
+What is cached is the response FastAPI would have sent (status, headers,
+body after the response model), one record per key in
+``AerospikeSettings.cache_set``. Only GET and HEAD answers with status 200
+are stored.
+
+Keys come from the request, never from the endpoint's arguments, so an
+injected dependency (a database session, the current user) cannot make
+every key unique: the default key is the endpoint's qualified name, the
+path and the sorted query string, plus a digest of the ``vary`` headers.
+Pass ``vary=["Authorization"]`` when the answer depends on who asks.
+
+TTL, as fastapi-cache users expect:
+
+    ttl omitted, None or 0   AerospikeSettings.cache_ttl (default 60 s)
+    ttl > 0 (int, timedelta) that many seconds
+    ttl < 0                  refused when decorating
+
+From the client, ``Cache-Control: no-store`` bypasses the cache and
+``no-cache`` recomputes and stores a fresh answer. Answers carry a strong
+``ETag`` (a SHA-256 digest of the body, the same in every worker process),
+and a matching ``If-None-Match`` gets ``304 Not Modified``. A cache outage
+is a miss (``cache_ignore_exceptions``), logged by the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import inspect
+import logging
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.encoders import jsonable_encoder
+from fastapi.routing import serialize_response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from aerospike_py.cache import AsyncCacheEngine
+from aerospike_py.exception import AerospikeTimeoutError, ClusterError
+from fastapi_aerospike._errors import http_errors
+from fastapi_aerospike._lifespan import runtime_of
+
+log = logging.getLogger("fastapi_aerospike.cache")
+
+F = TypeVar("F", bound=Callable[..., Any])
+KeyBuilder = Callable[[Request], str]
+
+CACHED_METHODS = frozenset({"GET", "HEAD"})
+# Recomputed on every answer, so never stored.
+UNSTORED_HEADERS = frozenset({"content-length", "etag", "x-cache"})
+PRIVATE_VARY = frozenset({"authorization", "cookie"})
+REQUEST_PARAM = "_aerospike_cache_request"
+RESPONSE_PARAM = "_aerospike_cache_response"
+
+
+# -- keys and validators -------------------------------------------------------
+
+
+def default_key_builder(request: Request) -> str:
+    """The path and the query string with its parameters sorted."""
+    query = urlencode(sorted(request.query_params.multi_items()))
+    return f"{request.url.path}?{query}"
+
+
+def vary_suffix(request: Request, vary: Sequence[str]) -> str:
+    """A digest of the ``vary`` headers' values (they may hold secrets)."""
+    if not vary:
+        return ""
+    values = "\n".join(
+        f"{name}:{','.join(request.headers.getlist(name))}" for name in vary
+    )
+    return "|vary=" + hashlib.sha256(values.encode()).hexdigest()[:32]
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ETag: the body's SHA-256 digest (same in every process)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether If-None-Match names ``etag`` (weak comparison, RFC 9110)."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+def cache_directives(request: Request) -> set[str]:
+    header = request.headers.get("cache-control", "")
+    return {part.strip().split("=")[0].lower() for part in header.split(",")}
+
+
+def resolve_ttl(ttl: int | timedelta | None) -> int | None:
+    """Seconds > 0, or None for "the configured default"; ValueError else."""
+    if isinstance(ttl, timedelta):
+        ttl = int(ttl.total_seconds())
+    if ttl is None or ttl == 0:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
+        raise ValueError(
+            f"cached(ttl=...) must be seconds >= 0 (0 or None: the default), "
+            f"not {ttl!r}"
+        )
+    return ttl
+
+
+# -- stored answers ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CachedAnswer:
+    """A response as stored: status, headers and body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def to_value(self) -> dict[str, Any]:
+        headers = [[name, value] for name, value in self.headers]
+        return {"status": self.status, "headers": headers, "body": self.body}
+
+    @classmethod
+    def from_value(cls, value: Any) -> CachedAnswer | None:
+        try:
+            headers = [(str(name), str(text)) for name, text in value["headers"]]
+            return cls(int(value["status"]), headers, bytes(value["body"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    @classmethod
+    def from_response(cls, response: Response) -> CachedAnswer | None:
+        """The answer to store, or None when it must not be cached."""
+        body = getattr(response, "body", None)
+        if response.status_code != 200 or not isinstance(body, bytes):
+            return None
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in response.headers.raw
+            if name.decode("latin-1").lower() not in UNSTORED_HEADERS
+        ]
+        if any(name.lower() == "set-cookie" for name, _ in headers):
+            return None  # one user's cookie must never reach another
+        return cls(response.status_code, headers, body)
+
+
+# -- the decorator -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CachePolicy:
+    """How one endpoint is cached."""
+
+    namespace: str
+    ttl: int | None
+    key_builder: KeyBuilder
+    vary: tuple[str, ...]
+    lock_timeout: int | None
+
+    def key(self, request: Request) -> str:
+        built = self.key_builder(request)
+        return f"{self.namespace}:{built}{vary_suffix(request, self.vary)}"
+
+    def answer(
+        self, request: Request, stored: CachedAnswer, ttl: int | None, state: str
+    ) -> Response:
+        """The response for ``stored``: 304 when the client has it already."""
+        etag = etag_of(stored.body)
+        response = Response(stored.body, stored.status)
+        response.raw_headers = [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in stored.headers
+        ] + [(b"content-length", str(len(stored.body)).encode())]
+        headers = response.headers
+        headers["ETag"] = etag
+        headers["X-Cache"] = state
+        for name in self.vary:
+            headers.add_vary_header(name)
+        if ttl is not None and "cache-control" not in headers:
+            private = PRIVATE_VARY.intersection(v.lower() for v in self.vary)
+            headers["Cache-Control"] = (
+                f"private, max-age={ttl}" if private else f"max-age={ttl}"
+            )
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return not_modified(response.headers)
+        return response
+
+
+def not_modified(headers: MutableHeaders) -> Response:
+    keep = ("etag", "cache-control", "vary", "x-cache", "expires", "content-location")
+    return Response(
+        status_code=304, headers={k: v for k, v in headers.items() if k in keep}
+    )
+
+
+def cached(
+    ttl: int | timedelta | None = None,
+    *,
+    key_builder: KeyBuilder | None = None,
+    vary: Sequence[str] = (),
+    namespace: str | None = None,
+    lock_timeout: int | None = None,
+) -> Callable[[F], F]:
+    """Cache an endpoint's responses in Aerospike.
+
+    Put it below the route decorator. ``key_builder(request)`` replaces
+    the path-and-query part of the key; ``vary`` names request headers the
+    answer depends on; ``namespace`` prefixes every key (default: the
+    endpoint's module and name). With ``lock_timeout`` (seconds) one
+    request computes a missing answer while the others wait for it.
+    """
+    resolved_ttl = resolve_ttl(ttl)
+    if lock_timeout is not None and lock_timeout <= 0:
+        raise ValueError(f"lock_timeout must be seconds > 0, not {lock_timeout!r}")
+
+    def decorate(func: F) -> F:
+        policy = CachePolicy(
+            namespace=namespace or f"{func.__module__}.{func.__qualname__}",
+            ttl=resolved_ttl,
+            key_builder=key_builder or default_key_builder,
+            vary=tuple(vary),
+            lock_timeout=lock_timeout,
+        )
+        return _wrap(func, policy)
+
+    return decorate
+
+
+def _wrap(func: F, policy: CachePolicy) -> F:
+    signature, request_name, response_name = _signature_with_request(func)
+    is_async = inspect.iscoroutinefunction(func)
+
+    async def call(kwargs: dict[str, Any]) -> Any:
+        if is_async:
+            return await func(**kwargs)
+        return await run_in_threadpool(func, **kwargs)
+
+    @functools.wraps(func)
+    async def endpoint(**kwargs: Any) -> Any:
+        request: Request = kwargs[request_name]
+        sub_response: Response = kwargs[response_name]
+        for injected in (REQUEST_PARAM, RESPONSE_PARAM):
+            kwargs.pop(injected, None)
+        if request.method not in CACHED_METHODS:
+            return await call(kwargs)
+        if "no-store" in cache_directives(request):
+            return _bypass(await call(kwargs), sub_response)
+        return await _serve(policy, request, sub_response, lambda: call(kwargs))
+
+    endpoint.__signature__ = signature  # type: ignore[attr-defined]
+    endpoint.cache_namespace = policy.namespace  # type: ignore[attr-defined]
+    return typing.cast(F, endpoint)
+
+
+def _signature_with_request(
+    func: Callable[..., Any],
+) -> tuple[inspect.Signature, str, str]:
+    """The endpoint's signature, plus Request and Response if it lacks them.
+
+    Annotations are resolved here, in the endpoint's own module, since
+    FastAPI may look them up in this one.
+    """
+    signature = inspect.signature(func)
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except (NameError, TypeError):
+        hints = {}
+    params = [
+        param.replace(annotation=hints.get(param.name, param.annotation))
+        for param in signature.parameters.values()
+    ]
+    request_name = _param_of_type(params, Request) or REQUEST_PARAM
+    response_name = _param_of_type(params, Response) or RESPONSE_PARAM
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind)
+        for name, kind in ((REQUEST_PARAM, Request), (RESPONSE_PARAM, Response))
+        if name in (request_name, response_name)
+    ]
+    variadic = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    plain = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    returns = hints.get("return", signature.return_annotation)
+    return (
+        signature.replace(
+            parameters=plain + extra + variadic, return_annotation=returns
+        ),
+        request_name,
+        response_name,
+    )
+
+
+def _param_of_type(params: list[inspect.Parameter], kind: type) -> str | None:
+    for param in params:
+        if isinstance(param.annotation, type) and issubclass(param.annotation, kind):
+            return param.name
+    return None
+
+
+def _bypass(result: Any, sub_response: Response) -> Any:
+    target = result if isinstance(result, Response) else sub_response
+    target.headers["X-Cache"] = "BYPASS"
+    return result
+
+
+# -- serving ---------------------------------------------------------------------
+
+
+async def _serve(
+    policy: CachePolicy,
+    request: Request,
+    sub_response: Response,
+    compute: Callable[[], Awaitable[Any]],
+) -> Response:
+    runtime = runtime_of(request.scope)
+    engine = runtime.cache
+    ttl = policy.ttl or runtime.settings.cache_ttl
+    key = policy.key(request)
+    refresh = "no-cache" in cache_directives(request)
+    if not refresh:
+        hit = await _lookup(engine, key)
+        if hit is not None:
+            return policy.answer(request, hit[0], hit[1], "HIT")
+    if policy.lock_timeout is None:
+        return await _fill(policy, request, sub_response, compute, engine, key, ttl)
+    lock = engine.lock(f"fill:{key}", policy.lock_timeout)
+    held = await _acquire(lock)
+    try:
+        if held and not refresh:
+            hit = await _lookup(engine, key)
+            if hit is not None:
+                return policy.answer(request, hit[0], hit[1], "HIT")
+        return await _fill(policy, request, sub_response, compute, engine, key, ttl)
+    finally:
+        if held:
+            await _release(lock)
+
+
+async def _fill(
+    policy: CachePolicy,
+    request: Request,
+    sub_response: Response,
+    compute: Callable[[], Awaitable[Any]],
+    engine: AsyncCacheEngine,
+    key: str,
+    ttl: int | None,
+) -> Response:
+    """Compute the answer, store it when cacheable, and send it."""
+    response = await _render(request, sub_response, await compute())
+    stored = CachedAnswer.from_response(response)
+    if stored is None:
+        response.headers["X-Cache"] = "MISS"
+        return response
+    async with http_errors():
+        await engine.set(key, stored.to_value(), ttl)
+    return policy.answer(request, stored, ttl, "MISS")
+
+
+async def _lookup(
+    engine: AsyncCacheEngine, key: str
+) -> tuple[CachedAnswer, int | None] | None:
+    try:
+        async with http_errors():
+            found, value, ttl = await engine.get_with_ttl(key)
+    except ValueError as exc:  # a record this code did not write
+        log.warning("cached answer %r does not decode (%s); recomputing", key, exc)
+        return None
+    stored = CachedAnswer.from_value(value) if found else None
+    return None if stored is None else (stored, ttl)
+
+
+async def _acquire(lock: Any) -> bool:
+    """Take the fill lock; False (compute anyway) on a wait or an outage."""
+    try:
+        return bool(await lock.acquire())
+    except (AerospikeTimeoutError, ClusterError) as exc:
+        log.warning("cache fill lock %r unavailable (%s)", lock.name, exc)
+        return False
+
+
+async def _release(lock: Any) -> None:
+    try:
+        await lock.release()
+    except (AerospikeTimeoutError, ClusterError) as exc:
+        log.warning("cache fill lock %r not released, it expires (%s)", lock.name, exc)
+
+
+async def _render(request: Request, sub_response: Response, result: Any) -> Response:
+    """The response FastAPI would send for ``result``."""
+    if isinstance(result, Response):
+        return result
+    route = request.scope.get("route")
+    content = await serialize_response(
+        field=getattr(route, "response_field", None),
+        response_content=result,
+        include=getattr(route, "response_model_include", None),
+        exclude=getattr(route, "response_model_exclude", None),
+        by_alias=getattr(route, "response_model_by_alias", True),
+        exclude_unset=getattr(route, "response_model_exclude_unset", False),
+        exclude_defaults=getattr(route, "response_model_exclude_defaults", False),
+        exclude_none=getattr(route, "response_model_exclude_none", False),
+    )
+    response_class = getattr(route, "response_class", JSONResponse)
+    if isinstance(response_class, DefaultPlaceholder):
+        response_class = response_class.value
+    status = sub_response.status_code or getattr(route, "status_code", None) or 200
+    response: Response = response_class(jsonable_encoder(content), status_code=status)
+    response.raw_headers.extend(
+        (name, value)
+        for name, value in sub_response.headers.raw
+        if name.lower() != b"content-length"
+    )
+    return response

@@ -1,0 +1,119 @@
+"""``python -m fastapi_aerospike``: the shared admin commands, set up from
+the app's own settings.
+
+    python -m fastapi_aerospike --app myproject.main:app ping
+    FASTAPI_AEROSPIKE_APP=myproject.main:app python -m fastapi_aerospike cache clear
+
+``--app`` (or ``$FASTAPI_AEROSPIKE_APP``) names, as ``module:attribute``,
+the FastAPI app whose lifespan is ``fastapi_aerospike.lifespan(...)``, that
+lifespan itself, or the settings given to it (``AerospikeSettings``, a
+ClientConfig dict, or an object with ``client_config()``). Nothing of the
+app runs: the settings are read, not the lifespan. The response cache is
+the cache alias ``responses``; ``session count`` counts the session set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import Any, TextIO
+
+from aerospike_py._sync.client import Client
+from aerospike_py.admin.cli import AdminContext, add_subcommands, execute
+from aerospike_py.cache import CacheEngine
+from aerospike_py.registry import registry
+from aerospike_py.sessions import SessionEngine
+from fastapi_aerospike._lifespan import AerospikeLifespan
+from fastapi_aerospike._settings import AerospikeSettings, resolve_settings
+
+PROG = "python -m fastapi_aerospike"
+APP_ENV = "FASTAPI_AEROSPIKE_APP"
+CACHE_ALIAS = "responses"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Aerospike admin commands for a FastAPI app."
+    )
+    parser.add_argument(
+        "--app",
+        default=os.environ.get(APP_ENV),
+        metavar="MODULE:ATTR",
+        help=f"the app, its lifespan or its settings (default: ${APP_ENV})",
+    )
+    add_subcommands(parser)
+    return parser
+
+
+def load_target(spec: str) -> Any:
+    """Import ``module:attr.sub`` and return the attribute."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--app must look like module:attribute, not {spec!r}")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def settings_of(target: Any) -> AerospikeSettings:
+    """The AerospikeSettings an app, a lifespan or a settings object holds."""
+    if isinstance(target, AerospikeLifespan):
+        return target.settings
+    router = getattr(target, "router", None)
+    lifespan = getattr(router, "lifespan_context", None)
+    if isinstance(lifespan, AerospikeLifespan):
+        return lifespan.settings
+    if router is not None:
+        raise TypeError(
+            "this app's lifespan is not fastapi_aerospike.lifespan(...) itself "
+            "(it is composed or wrapped); point --app at the settings you give "
+            "to fastapi_aerospike.lifespan instead"
+        )
+    return resolve_settings(target)
+
+
+def admin_context(settings: AerospikeSettings) -> AdminContext:
+    """The admin commands' view of the app: its client, cache and sessions."""
+    config = settings.client_config()
+
+    def connect() -> Client:
+        return registry.client(config)
+
+    cache = CacheEngine(
+        connect,
+        namespace=settings.namespace,
+        set_name=settings.cache_set,
+        serializer="msgpack",
+    )
+    sessions = SessionEngine(
+        connect, namespace=settings.namespace, set_name=settings.session_set
+    )
+    return AdminContext(
+        connect=connect, caches={CACHE_ALIAS: cache}, sessions=sessions, prog=PROG
+    )
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run one admin command; return the exit status."""
+    err = err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if not args.app:
+        err.write(f"error: name the app with --app MODULE:ATTR or ${APP_ENV}\n")
+        return 2
+    try:
+        settings = settings_of(load_target(args.app))
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        err.write(f"error: --app {args.app}: {exc}\n")
+        return 1
+    return execute(args, admin_context(settings), out=out, err=err)

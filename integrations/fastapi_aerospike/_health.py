@@ -1,0 +1,57 @@
+"""Health for load balancers: is the cluster reachable, and how many nodes.
+
+    app.include_router(health_router)                 # GET/HEAD /health
+    app.include_router(health_router, prefix="/db")   # GET/HEAD /db/health
+
+The route answers 200 when a node answers a ping and 503 otherwise, with
+the same small JSON body either way; ``check_health`` is the dependency
+behind it, for apps that fold Aerospike into a health check of their own.
+The check never raises for an unreachable cluster.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
+from starlette.requests import HTTPConnection
+
+from fastapi_aerospike._lifespan import runtime_of
+
+
+class Health(BaseModel):
+    """The state of the app's Aerospike cluster."""
+
+    status: Literal["ok", "unavailable"]
+    nodes: int
+    latency_ms: float | None = None
+
+
+async def check_health(connection: HTTPConnection) -> Health:
+    """Ping the cluster and count its nodes (a FastAPI dependency)."""
+    client = runtime_of(connection.scope).client
+    start = time.perf_counter()
+    reachable = await client.ping()
+    if not reachable:
+        return Health(status="unavailable", nodes=len(client.get_node_names()))
+    elapsed = round((time.perf_counter() - start) * 1000, 2)
+    return Health(status="ok", nodes=len(client.get_node_names()), latency_ms=elapsed)
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.api_route(
+    "/health",
+    methods=["GET", "HEAD"],
+    responses={503: {"model": Health, "description": "Aerospike is unreachable"}},
+)
+async def aerospike_health(
+    response: Response, health: Annotated[Health, Depends(check_health)]
+) -> Health:
+    """Report whether Aerospike answers (200) or not (503)."""
+    if health.status != "ok":
+        response.status_code = 503
+    return health

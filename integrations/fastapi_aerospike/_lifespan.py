@@ -1,0 +1,163 @@
+"""Connect at startup, close at shutdown, and hand the client to requests.
+
+    app = FastAPI(lifespan=fastapi_aerospike.lifespan(settings))
+
+    @app.get("/users/{uid}")
+    async def user(uid: str, client: AerospikeClient): ...
+
+Each run of the lifespan connects its own ``AsyncClient`` on the running
+event loop and closes it at shutdown, so an app started twice in one
+process (two ``TestClient`` blocks, two loops) never reuses a client bound
+to a dead loop. The run is published as lifespan state (``request.state``)
+and, for servers that do not pass lifespan state on (httpx's
+``ASGITransport``), as ``app.state.aerospike``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
+
+from aerospike_py._async.client import AsyncClient
+from aerospike_py.cache import AsyncCacheEngine
+from aerospike_py.sessions import AsyncSessionEngine
+from fastapi_aerospike._errors import http_errors
+from fastapi_aerospike._settings import (
+    AerospikeSettings,
+    SettingsSource,
+    resolve_settings,
+)
+
+STATE_KEY = "aerospike"
+NOT_STARTED = (
+    "no Aerospike client for this app: pass "
+    "lifespan=fastapi_aerospike.lifespan(settings) to FastAPI(...), and enter "
+    "TestClient with 'with TestClient(app) as client:' so the lifespan runs"
+)
+
+AppLifespan = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class AerospikeRuntime:
+    """What one run of the app shares between its requests."""
+
+    settings: AerospikeSettings
+    client: AsyncClient
+    cache: AsyncCacheEngine
+    sessions: AsyncSessionEngine
+    loop: asyncio.AbstractEventLoop
+
+
+async def start_runtime(settings: AerospikeSettings) -> AerospikeRuntime:
+    """Connect a client for ``settings`` on the running loop."""
+    client = AsyncClient(settings.client_config())
+    await client.connect()
+    cache = AsyncCacheEngine(
+        client,
+        namespace=settings.namespace,
+        set_name=settings.cache_set,
+        serializer="msgpack",
+        ignore_exceptions=settings.cache_ignore_exceptions,
+    )
+    sessions = AsyncSessionEngine(
+        client, namespace=settings.namespace, set_name=settings.session_set
+    )
+    loop = asyncio.get_running_loop()
+    return AerospikeRuntime(settings, client, cache, sessions, loop)
+
+
+class AerospikeLifespan:
+    """A FastAPI lifespan that owns one connected ``AsyncClient`` per run.
+
+    ``app_lifespan``, the app's own lifespan, runs inside it: after the
+    client connects and before it closes, with its state merged in.
+    """
+
+    def __init__(
+        self, config: SettingsSource, app_lifespan: AppLifespan | None = None
+    ) -> None:
+        self.settings = resolve_settings(config)
+        if inspect.isasyncgenfunction(app_lifespan):
+            app_lifespan = asynccontextmanager(app_lifespan)
+        self.app_lifespan = app_lifespan
+
+    @asynccontextmanager
+    async def __call__(self, app: Any) -> AsyncIterator[dict[str, Any]]:
+        runtime = await start_runtime(self.settings)
+        app.state.aerospike = runtime
+        try:
+            if self.app_lifespan is None:
+                yield {STATE_KEY: runtime}
+            else:
+                async with self.app_lifespan(app) as app_state:
+                    yield {**(app_state or {}), STATE_KEY: runtime}
+        finally:
+            if getattr(app.state, "aerospike", None) is runtime:
+                del app.state.aerospike
+            await runtime.client.close()
+
+
+def lifespan(
+    config: SettingsSource, app_lifespan: AppLifespan | None = None
+) -> AerospikeLifespan:
+    """Return a lifespan that connects Aerospike for the app's lifetime.
+
+    ``config`` is an :class:`AerospikeSettings`, a ClientConfig dict, or an
+    object with ``client_config()``. Compose with your own lifespan by
+    passing it as ``app_lifespan``, or by entering this one inside yours::
+
+        aerospike = fastapi_aerospike.lifespan(settings)
+
+        @asynccontextmanager
+        async def app_lifespan(app):
+            async with aerospike(app) as state:
+                yield {**state, "other": ...}
+    """
+    return AerospikeLifespan(config, app_lifespan)
+
+
+def runtime_of(scope: Scope) -> AerospikeRuntime:
+    """The running app's Aerospike runtime; RuntimeError when not started."""
+    runtime = (scope.get("state") or {}).get(STATE_KEY)
+    if runtime is None:
+        app_state = getattr(scope.get("app"), "state", None)
+        runtime = getattr(app_state, "aerospike", None)
+    if not isinstance(runtime, AerospikeRuntime):
+        raise RuntimeError(NOT_STARTED)
+    if runtime.loop is not asyncio.get_running_loop():
+        raise RuntimeError(
+            "the Aerospike client of this app was connected on another event "
+            "loop; run the app's lifespan on the loop that serves requests"
+        )
+    return runtime
+
+
+async def get_client(connection: HTTPConnection) -> AsyncIterator[AsyncClient]:
+    """Yield the app's connected ``AsyncClient`` (a FastAPI dependency).
+
+    An Aerospike timeout while the request uses it answers 504, an
+    unreachable cluster 503.
+    """
+    runtime = runtime_of(connection.scope)
+    async with http_errors():
+        yield runtime.client
+
+
+async def get_cache(connection: HTTPConnection) -> AsyncIterator[AsyncCacheEngine]:
+    """Yield the app's response cache engine, e.g. to invalidate entries."""
+    runtime = runtime_of(connection.scope)
+    async with http_errors():
+        yield runtime.cache
+
+
+AerospikeClient = Annotated[AsyncClient, Depends(get_client)]
+AerospikeCache = Annotated[AsyncCacheEngine, Depends(get_cache)]

@@ -1,0 +1,1 @@
+"""A small Django project that the django_aerospike tests run in."""

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from aerospike_testproject import views
+
+urlpatterns = [
+    path("visit/", views.visit),
+    path("avisit/", views.avisit),
+    path("logout/", views.logout),
+]

@@ -1,0 +1,182 @@
+"""The lifespan helper, get_client, and the app's client across event loops."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from fastapi_aerospike import (
+    AerospikeClient,
+    AerospikeLifespan,
+    AerospikeSettings,
+    lifespan,
+)
+
+from aerospike_py.exception import ClusterError, InvalidArgError
+
+
+def add_reader(app: FastAPI, set_name: str) -> None:
+    @app.get("/records/{key}")
+    async def read(key: str, client: AerospikeClient) -> dict:
+        return (await client.get(("test", set_name, key))).bins
+
+
+def test_get_client_reads_what_another_client_wrote(
+    make_app, serve, aerospike_client, aerospike_set
+):
+    aerospike_client.put(("test", aerospike_set, "ada"), {"name": "Ada"})
+    app = make_app()
+    add_reader(app, aerospike_set)
+
+    response = serve(app).get("/records/ada")
+
+    assert response.status_code == 200
+    assert response.json() == {"name": "Ada"}
+
+
+def test_client_connects_at_startup_and_closes_at_shutdown(make_app):
+    app = make_app()
+    with TestClient(app):
+        runtime = app.state.aerospike
+        assert runtime.client.is_connected()
+    assert not runtime.client.is_connected()
+    assert not hasattr(app.state, "aerospike")
+
+
+def test_app_lifespan_runs_inside_with_its_state_merged(settings, serve):
+    seen = {}
+
+    @asynccontextmanager
+    async def app_lifespan(app: FastAPI):
+        seen["connected_at_startup"] = app.state.aerospike.client.is_connected()
+        yield {"greeting": "hello"}
+        seen["connected_at_shutdown"] = app.state.aerospike.client.is_connected()
+
+    app = FastAPI(lifespan=lifespan(settings, app_lifespan))
+
+    @app.get("/state")
+    async def state(request: Request) -> dict:
+        return {
+            "greeting": request.state.greeting,
+            "namespace": request.state.aerospike.settings.namespace,
+        }
+
+    with TestClient(app) as client:
+        assert client.get("/state").json() == {"greeting": "hello", "namespace": "test"}
+    assert seen == {"connected_at_startup": True, "connected_at_shutdown": True}
+
+
+def test_async_generator_app_lifespan_is_accepted(settings, serve):
+    async def app_lifespan(app: FastAPI):
+        yield {"answer": 42}
+
+    app = FastAPI(lifespan=lifespan(settings, app_lifespan))
+
+    @app.get("/answer")
+    async def answer(request: Request) -> int:
+        return request.state.answer
+
+    assert serve(app).get("/answer").json() == 42
+
+
+def test_lifespan_can_be_entered_inside_the_apps_own(settings, aerospike_set, serve):
+    aerospike = lifespan(settings)
+
+    @asynccontextmanager
+    async def app_lifespan(app: FastAPI):
+        async with aerospike(app) as state:
+            await state["aerospike"].client.put(("test", aerospike_set, "seed"), {"n": 1})
+            yield state
+
+    app = FastAPI(lifespan=app_lifespan)
+    add_reader(app, aerospike_set)
+
+    assert serve(app).get("/records/seed").json() == {"n": 1}
+
+
+def test_app_run_twice_under_two_event_loops_gets_a_fresh_client(
+    make_app, aerospike_client, aerospike_set
+):
+    aerospike_client.put(("test", aerospike_set, "k"), {"v": 1})
+    app = make_app()
+    add_reader(app, aerospike_set)
+    clients = []
+
+    for _ in range(2):
+        with TestClient(app) as client:
+            assert client.get("/records/k").json() == {"v": 1}
+            clients.append(app.state.aerospike.client)
+
+    assert clients[0] is not clients[1]
+    assert not clients[0].is_connected()
+
+
+def test_app_run_twice_with_asyncio_run_and_httpx(
+    make_app, aerospike_client, aerospike_set
+):
+    aerospike_client.put(("test", aerospike_set, "k"), {"v": 2})
+    app = make_app()
+    add_reader(app, aerospike_set)
+
+    async def one_run() -> dict:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://app"
+            ) as client:
+                return (await client.get("/records/k")).json()
+
+    assert asyncio.run(one_run()) == {"v": 2}
+    assert asyncio.run(one_run()) == {"v": 2}
+
+
+def test_settings_may_be_any_object_with_client_config(aerospike_server, serve):
+    class MySettings:
+        def client_config(self):
+            return aerospike_server.client_config()
+
+    app = FastAPI(lifespan=lifespan(MySettings()))
+
+    @app.get("/ns")
+    async def ns(request: Request) -> str:
+        return request.state.aerospike.settings.namespace
+
+    assert serve(app).get("/ns").json() == "test"
+    assert isinstance(app.router.lifespan_context, AerospikeLifespan)
+
+
+def test_a_bad_client_config_fails_when_the_lifespan_is_built():
+    with pytest.raises(InvalidArgError, match="hostz"):
+        lifespan({"hostz": [("127.0.0.1", 3000)]})
+
+
+@pytest.mark.parametrize(
+    "field, value", [("cache_ttl", 0), ("request_timeout_ms", -5), ("namespace", "")]
+)
+def test_bad_settings_are_refused_with_the_field_named(aerospike_config, field, value):
+    with pytest.raises(ValueError, match=field):
+        AerospikeSettings(client=aerospike_config, **{field: value})
+
+
+def test_without_the_lifespan_the_error_says_how_to_fix_it(aerospike_set):
+    app = FastAPI()
+    add_reader(app, aerospike_set)
+    client = TestClient(app)  # not entered: the lifespan never runs
+
+    with pytest.raises(RuntimeError, match="lifespan=fastapi_aerospike.lifespan"):
+        client.get("/records/k")
+
+
+def test_startup_fails_loudly_when_the_cluster_is_unreachable():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = FastAPI(lifespan=lifespan({"hosts": [("127.0.0.1", port)], "timeout": 200}))
+
+    with pytest.raises(ClusterError), TestClient(app):
+        pass

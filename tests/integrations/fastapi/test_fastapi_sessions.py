@@ -1,0 +1,359 @@
+"""Server-side sessions: request.session as with Starlette, data in Aerospike."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.testclient import TestClient
+from fastapi_aerospike import SessionMiddleware, regenerate_session_id
+
+from aerospike_py.registry import registry
+
+SECRET = "test-secret"
+
+
+def add_routes(app: FastAPI, aerospike_client=None, session_set=None) -> None:
+    @app.get("/")
+    async def show(request: Request) -> dict:
+        return dict(request.session)
+
+    @app.post("/set/{name}/{value}")
+    async def set_value(name: str, value: str, request: Request) -> dict:
+        request.session[name] = value
+        return dict(request.session)
+
+    @app.post("/cart/{item}")
+    async def add_to_cart(item: str, request: Request) -> list:
+        request.session.setdefault("cart", [])
+        request.session["cart"].append(item)  # a nested change
+        return request.session["cart"]
+
+    @app.post("/logout")
+    async def logout(request: Request) -> None:
+        request.session.clear()
+
+    @app.post("/login/{user}")
+    async def login(user: str, request: Request) -> None:
+        request.session["user"] = user
+        regenerate_session_id(request)
+
+    @app.get("/health")
+    async def health() -> str:
+        return "ok"
+
+
+@pytest.fixture
+def make_session_app(make_app):
+    def make(**options) -> FastAPI:
+        app = make_app()
+        options.setdefault("secret_key", SECRET)
+        app.add_middleware(SessionMiddleware, **options)
+        add_routes(app)
+        return app
+
+    return make
+
+
+def session_id(response) -> str:
+    value = response.cookies["session"]
+    return value.rsplit(".", 1)[0]
+
+
+def stored(aerospike_client, settings, sid):
+    result = aerospike_client.exists(("test", settings.session_set, sid))
+    return result.meta
+
+
+def count_sessions(aerospike_client, settings) -> int:
+    return len(aerospike_client.query("test", settings.session_set).results())
+
+
+def test_untouched_sessions_store_nothing_and_set_no_cookie(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app())
+
+    response = client.get("/")
+    health = client.get("/health")
+
+    assert response.json() == {} and "set-cookie" not in response.headers
+    assert "set-cookie" not in health.headers and "vary" not in health.headers
+    assert count_sessions(aerospike_client, settings) == 0
+
+
+def test_data_lives_in_aerospike_and_the_cookie_holds_a_signed_id(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app())
+
+    response = client.post("/set/user/ada")
+    cookie = response.headers["set-cookie"]
+    sid = session_id(response)
+
+    assert "ada" not in cookie
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "Max-Age=1209600" in cookie
+    assert "cookie" in response.headers["vary"].lower()
+    record = aerospike_client.get(("test", settings.session_set, sid))
+    assert 1209590 <= record.meta.ttl <= 1209600
+    assert client.get("/").json() == {"user": "ada"}
+
+
+def test_a_forged_cookie_starts_a_new_session_and_is_expired(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app())
+    sid = session_id(client.post("/set/user/ada"))
+
+    client.cookies.set("session", f"{sid}.forged-signature")
+    response = client.get("/")
+
+    assert response.json() == {}
+    assert "session=null" in response.headers["set-cookie"]
+    assert stored(aerospike_client, settings, sid) is not None
+
+
+def test_a_read_only_request_does_not_rewrite_the_session(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app())
+    sid = session_id(client.post("/set/user/ada"))
+    generation = stored(aerospike_client, settings, sid).gen
+
+    response = client.get("/")
+
+    assert response.json() == {"user": "ada"}
+    assert "set-cookie" not in response.headers
+    assert stored(aerospike_client, settings, sid).gen == generation
+
+
+def test_nested_changes_are_saved(make_session_app, serve):
+    client = serve(make_session_app())
+
+    client.post("/cart/apple")
+    client.post("/cart/pear")
+
+    assert client.get("/").json() == {"cart": ["apple", "pear"]}
+
+
+def test_clearing_the_session_deletes_it_and_expires_the_cookie(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app())
+    sid = session_id(client.post("/set/user/ada"))
+
+    response = client.post("/logout")
+
+    assert "session=null" in response.headers["set-cookie"]
+    assert stored(aerospike_client, settings, sid) is None
+    assert client.get("/").json() == {}
+
+
+def test_a_session_ended_meanwhile_is_not_resurrected(
+    make_app, serve, aerospike_client, settings
+):
+    """A slow request that changes a session after a logout elsewhere must
+    not bring the session back."""
+    app = make_app()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    add_routes(app)
+
+    @app.post("/slow-change")
+    async def slow_change(request: Request) -> None:
+        sid = request.cookies["session"].rsplit(".", 1)[0]
+        aerospike_client.remove(("test", settings.session_set, sid))  # logout
+        request.session["late"] = "write"
+
+    client = serve(app)
+    sid = session_id(client.post("/set/user/ada"))
+
+    response = client.post("/slow-change")
+
+    assert stored(aerospike_client, settings, sid) is None
+    assert "session=null" in response.headers["set-cookie"]
+    assert count_sessions(aerospike_client, settings) == 0
+
+
+def test_regenerating_the_id_moves_the_data_and_drops_the_old_record(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app())
+    old = session_id(client.post("/set/cart/full"))
+
+    new = session_id(client.post("/login/ada"))
+
+    assert new != old
+    assert stored(aerospike_client, settings, old) is None
+    assert client.get("/").json() == {"cart": "full", "user": "ada"}
+
+
+def test_rolling_sessions_are_extended_by_every_request(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app(max_age=100, rolling=True))
+    sid = session_id(client.post("/set/user/ada"))
+    aerospike_client.touch(("test", settings.session_set, sid), 10)
+    generation = stored(aerospike_client, settings, sid).gen
+
+    response = client.get("/")
+
+    assert "Max-Age=100" in response.headers["set-cookie"]
+    meta = stored(aerospike_client, settings, sid)
+    assert 95 <= meta.ttl <= 100
+    assert meta.gen == generation + 1  # a touch, not a rewrite of the data
+
+
+def test_fixed_sessions_keep_their_expiry_on_reads(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app(max_age=100))
+    sid = session_id(client.post("/set/user/ada"))
+    aerospike_client.touch(("test", settings.session_set, sid), 10)
+
+    client.get("/")
+
+    assert stored(aerospike_client, settings, sid).ttl <= 10
+
+
+def test_browser_session_cookies_are_stored_for_gc_ttl(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app(max_age=None, gc_ttl=600))
+
+    response = client.post("/set/user/ada")
+
+    assert "max-age" not in response.headers["set-cookie"].lower()
+    assert 590 <= stored(aerospike_client, settings, session_id(response)).ttl <= 600
+
+
+def test_rotated_secret_keys_still_accept_old_cookies(make_session_app, serve):
+    old_client = serve(make_session_app(secret_key="old"))
+    cookie = old_client.post("/set/user/ada").cookies["session"]
+
+    client = serve(make_session_app(secret_key=["old", "new"]))
+    client.cookies.set("session", cookie)
+
+    assert client.get("/").json() == {"user": "ada"}
+
+
+def test_cookie_options_follow_starlettes_names(make_session_app, serve):
+    client = serve(
+        make_session_app(
+            session_cookie="sid",
+            path="/app",
+            same_site="strict",
+            https_only=True,
+            domain="example.test",
+        ),
+        base_url="https://example.test",
+    )
+
+    cookie = client.post("/set/a/b").headers["set-cookie"]
+
+    assert cookie.startswith("sid=")
+    for part in ("path=/app", "samesite=strict", "secure", "domain=example.test"):
+        assert part in cookie
+
+
+def test_existing_starlette_session_code_behaves_the_same(aerospike_server, make_app):
+    """The same routes under Starlette's cookie middleware and under ours."""
+    from starlette.middleware.sessions import SessionMiddleware as CookieSessions
+
+    def run(app: FastAPI) -> list:
+        add_routes(app)
+        with TestClient(app) as client:
+            steps = [
+                client.post("/set/user/ada"),
+                client.post("/cart/tea"),
+                client.get("/"),
+                client.post("/logout"),
+                client.get("/"),
+            ]
+            return [(step.status_code, step.json()) for step in steps]
+
+    starlette_app = FastAPI()
+    starlette_app.add_middleware(CookieSessions, secret_key=SECRET)
+    ours = make_app()
+    ours.add_middleware(SessionMiddleware, secret_key=SECRET)
+
+    assert run(ours) == run(starlette_app)
+
+
+def test_websockets_see_the_session(make_session_app, serve):
+    app = make_session_app()
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json(dict(websocket.session))
+        await websocket.close()
+
+    client = serve(app)
+    client.post("/set/user/ada")
+
+    with client.websocket_connect("/ws") as websocket:
+        assert websocket.receive_json() == {"user": "ada"}
+
+
+def test_a_store_outage_is_a_503_with_a_short_body(
+    private_server, private_settings, serve
+):
+    from fastapi_aerospike import lifespan
+
+    app = FastAPI(lifespan=lifespan(private_settings))
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    add_routes(app)
+    client = serve(app)
+    client.post("/set/user/ada")
+    private_server.stop()
+
+    loading = client.get("/")
+
+    assert loading.status_code == 503
+    assert loading.json() == {"detail": "Aerospike is unavailable"}
+
+
+def test_a_failed_save_replaces_the_response_with_a_503(
+    private_server, private_settings, serve
+):
+    from fastapi_aerospike import lifespan
+
+    app = FastAPI(lifespan=lifespan(private_settings))
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    add_routes(app)
+    client = serve(app)
+    private_server.stop()
+
+    response = client.post("/set/user/ada")  # no cookie: nothing to load
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Aerospike is unavailable"}
+    assert "set-cookie" not in response.headers
+
+
+def test_middleware_configured_directly_works_without_the_lifespan(
+    settings, aerospike_client
+):
+    """With config=..., the middleware takes the registry's client of the
+    running loop, so two runs under two loops both work."""
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET, config=settings)
+    add_routes(app)
+
+    async def one_run() -> dict:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://a") as c:
+            await c.post("/set/user/ada")
+            answer = (await c.get("/")).json()
+        await registry.aclose()  # httpx sends no lifespan events
+        return answer
+
+    assert asyncio.run(one_run()) == {"user": "ada"}
+    assert asyncio.run(one_run()) == {"user": "ada"}
+    for _ in range(2):
+        with TestClient(app) as client:  # shutdown closes the loop's client
+            client.post("/set/user/ada")
+            assert client.get("/").json() == {"user": "ada"}
