@@ -26,7 +26,7 @@ LABELS = {"aerospike": "AerospikeCache", "redis": "Django RedisCache"}
 
 @contextlib.contextmanager
 def redis_process() -> Iterator[int | None]:
-    """Start ``redis-server`` without persistence; yield its port (None if absent)."""
+    """Start ``redis-server`` (no persistence); yield its port or None."""
     binary = shutil.which("redis-server")
     if binary is None:
         print("  (redis-server not found: apt-get install redis-server)")

@@ -15,6 +15,7 @@ A failed LOGIN raises at once (InvalidCredentialError, InvalidUserError,
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 
 from aerospike_py import _security
@@ -61,8 +62,10 @@ class Login:
         self._security_off = False
         self._lock = Lock()
         # Every connection logged in, so that a password change can retire
-        # them: the server revokes their sessions.
+        # them: the server revokes their sessions. Blocking clients add to
+        # it from many threads, hence the guard.
         self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
+        self._connections_guard = threading.Lock()
 
     @property
     def user(self) -> str | None:
@@ -81,7 +84,8 @@ class Login:
             with self._lock:
                 if not self._resume(connection):
                     self._login(connection)
-        self._connections.add(connection)
+        with self._connections_guard:
+            self._connections.add(connection)
 
     def _resume(self, connection: Connection) -> bool:
         """AUTHENTICATE with the current session; False to log in instead."""
@@ -134,7 +138,9 @@ class Login:
             credentials.mode, credentials.user, password
         )
         self._session = None
-        for connection in list(self._connections):
+        with self._connections_guard:
+            retired = list(self._connections)
+        for connection in retired:
             connection.close()
 
 

@@ -952,10 +952,9 @@ class Client:
         """Create a role: privileges, an allowlist of client addresses, and
         read/write quotas in records per second (0 = none)."""
         fields = [(admin.ROLE, _security.name(role, "role"))]
+        encoded = _security.privileges(privileges, allow_empty=True)
         if privileges:
-            fields.append((admin.PRIVILEGES, _security.privileges(privileges)))
-        else:
-            _security.privileges(privileges, allow_empty=True)
+            fields.append((admin.PRIVILEGES, encoded))
         addresses = _security.allowlist(whitelist)
         if addresses:
             fields.append((admin.WHITELIST, admin.encode_whitelist(addresses)))

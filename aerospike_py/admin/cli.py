@@ -480,13 +480,13 @@ def _udf_list(args: argparse.Namespace, run: Run) -> None:
 
 
 def _udf_put(args: argparse.Namespace, run: Run) -> None:
-    run.client.udf_put(args.path)  # type: ignore[attr-defined]
+    run.client.udf_put(args.path)
     name = os.path.basename(args.path)
     run.output.data({"registered": name}, f"registered {name}")
 
 
 def _udf_remove(args: argparse.Namespace, run: Run) -> None:
-    run.client.udf_remove(args.module)  # type: ignore[attr-defined]
+    run.client.udf_remove(args.module)
     run.output.data({"removed": args.module}, f"removed {args.module}")
 
 

@@ -57,8 +57,8 @@ class Guard(Protocol):
 guards: list[Guard] = []
 # The connection whose request is being served, for handlers that are not
 # handed it (batch, query): each connection is served by its own task.
-current_connection: contextvars.ContextVar[Connection | None] = (
-    contextvars.ContextVar("current_connection", default=None)
+current_connection: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
+    "current_connection", default=None
 )
 
 _WRITE_HIGH_WATER = 1 << 20

@@ -159,7 +159,7 @@ _PKI_PASSWORD = admin.hash_password("nopassword")
 class SecurityConfig:
     """Server settings of the ``security`` stanza this server honours."""
 
-    admin_password: str = "admin"
+    admin_password: str = field(default="admin", repr=False)
     session_ttl: int = 86_400
     enable_quotas: bool = False
 
@@ -181,7 +181,7 @@ class Role:
 @dataclass
 class User:
     name: str
-    password_hash: bytes
+    password_hash: bytes = field(repr=False)
     roles: list[str] = field(default_factory=list)
 
     @property

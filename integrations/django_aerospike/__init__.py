@@ -1,4 +1,4 @@
-"""Django integration of aerospike_py: cache backend, session engine, admin commands.
+"""Django integration of aerospike_py: cache, sessions, admin commands, checks.
 
     INSTALLED_APPS = [..., "django_aerospike"]
     AEROSPIKE = {"default": {"hosts": ["127.0.0.1:3000"]}}

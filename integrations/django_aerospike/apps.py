@@ -12,4 +12,5 @@ class DjangoAerospikeConfig(AppConfig):
     verbose_name = "Aerospike"
 
     def ready(self) -> None:
-        from django_aerospike import checks  # noqa: F401 - registers the checks
+        # Importing the module registers the checks.
+        from django_aerospike import checks  # noqa: F401

@@ -2,15 +2,16 @@
 
     CACHES = {"default": {
         "BACKEND": "django_aerospike.cache.AerospikeCache",
-        "LOCATION": "default",                # AEROSPIKE alias or "host:port,..."
+        "LOCATION": "default",        # AEROSPIKE alias or "host:port,..."
         "OPTIONS": {"namespace": "test", "set": "django_cache"},
     }}
 
 Every CACHES alias should have a set of its own: ``clear()`` truncates that
-set and nothing else. The work is done by :class:`aerospike_py.cache.CacheEngine`
-(blocking) and :class:`~aerospike_py.cache.AsyncCacheEngine` (the ``a*``
-methods, on the AsyncClient: no thread hop); this module translates
-Django's conventions - key making, timeouts - into the engine's.
+set and nothing else. The work is done by
+:class:`aerospike_py.cache.CacheEngine` (blocking) and
+:class:`~aerospike_py.cache.AsyncCacheEngine` (the ``a*`` methods, on the
+AsyncClient: no thread hop); this module translates Django's conventions -
+key making, timeouts - into the engine's.
 
 Timeouts, Django's meaning -> the record TTL the engine is given:
 
@@ -319,7 +320,7 @@ class AerospikeCache(BaseCache):
         *,
         lock_timeout: int | None = None,
     ) -> Any:
-        """Return the cached value, storing ``default`` (or its result) on a miss.
+        """Return the cached value; on a miss store ``default`` (or its result).
 
         With ``lock_timeout`` (seconds) only one caller computes a missing
         value while the others wait for it (stampede protection).
@@ -436,7 +437,7 @@ class AerospikeCache(BaseCache):
         return await self._aengine.delete_pattern(self._pattern(pattern, version))
 
     def _pattern(self, search: str, version: int | None) -> str:
-        """Make a stored-key pattern; only ``search`` keeps its glob meaning."""
+        """Make a stored-key pattern where only ``search`` is a glob."""
         version = self.version if version is None else version
         prefix = _glob_escape(self.key_prefix)
         return str(self.key_func(search, prefix, _glob_escape(str(version))))

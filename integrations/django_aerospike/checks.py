@@ -80,7 +80,7 @@ def check_sessions(**kwargs: Any) -> list[CheckMessage]:
 
 
 def aerospike_caches() -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield the CACHES aliases whose BACKEND is AerospikeCache (or a subclass).
+    """Yield the CACHES aliases backed by AerospikeCache (or a subclass).
 
     Reads settings.CACHES rather than caches.all(), which lists only the
     aliases used so far (django-extensions#1202).

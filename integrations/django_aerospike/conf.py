@@ -7,7 +7,7 @@ project that passes ``manage.py check`` cannot fail here later.
     AEROSPIKE = {"default": {"hosts": ["127.0.0.1:3000"]}}
     CACHES = {"default": {
         "BACKEND": "django_aerospike.cache.AerospikeCache",
-        "LOCATION": "default",          # an AEROSPIKE alias, or "host:port,..."
+        "LOCATION": "default",    # an AEROSPIKE alias, or "host:port,..."
         "OPTIONS": {"namespace": "test", "set": "django_cache"},
     }}
     AEROSPIKE_SESSIONS = {"alias": "default", "namespace": "test",
@@ -160,7 +160,7 @@ def session_settings() -> SessionSettings:
 
 
 def _location_config(where: str, location: str | Sequence[str]) -> dict[str, Any]:
-    """Turn LOCATION (an AEROSPIKE alias or "host:port" items) into a config."""
+    """Turn LOCATION (an AEROSPIKE alias or "host:port" items) to a config."""
     items = _location_items(location)
     if len(items) == 1 and not HOST_PORT.match(items[0]):
         alias = items[0]

@@ -20,12 +20,12 @@ from django_aerospike import conf
 
 
 def get_client(alias: str = conf.DEFAULT_ALIAS) -> Client:
-    """Return the connected client of ``AEROSPIKE[alias]``, shared process-wide."""
+    """Return the connected client of ``AEROSPIKE[alias]`` (process-wide)."""
     return registry.client(conf.client_config(alias))
 
 
 async def aget_client(alias: str = conf.DEFAULT_ALIAS) -> AsyncClient:
-    """Return the connected AsyncClient of ``AEROSPIKE[alias]`` for this loop."""
+    """Return the AsyncClient of ``AEROSPIKE[alias]`` for the running loop."""
     return await registry.async_client(conf.client_config(alias))
 
 

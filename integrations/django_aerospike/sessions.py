@@ -87,19 +87,25 @@ class SessionStore(SessionBase):
             return {}
         return data
 
-    # -- SessionBase -----------------------------------------------------------
+    # -- SessionBase ---------------------------------------------------------
 
     def exists(self, session_key: str | None) -> bool:
-        return bool(session_key) and self._engine.exists(session_key)
+        if not session_key:
+            return False
+        return self._engine.exists(session_key)
 
     async def aexists(self, session_key: str | None) -> bool:
-        return bool(session_key) and await self._aengine.exists(session_key)
+        if not session_key:
+            return False
+        return await self._aengine.exists(session_key)
 
     def load(self) -> dict[str, Any]:
-        return self._loaded(self._engine.load(self.session_key))
+        key = self.session_key
+        return self._loaded(self._engine.load(key) if key else None)
 
     async def aload(self) -> dict[str, Any]:
-        return self._loaded(await self._aengine.load(self.session_key))
+        key = self.session_key
+        return self._loaded(await self._aengine.load(key) if key else None)
 
     def create(self) -> None:
         data = self._get_session(no_load=True)

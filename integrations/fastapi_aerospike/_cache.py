@@ -31,11 +31,13 @@ is a miss (``cache_ignore_exceptions``), logged by the engine.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import hashlib
 import inspect
 import logging
+import time
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -50,7 +52,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from aerospike_py.cache import AsyncCacheEngine
+from aerospike_py.cache import AsyncCacheEngine, AsyncCacheLock
 from aerospike_py.exception import AerospikeTimeoutError, ClusterError
 from fastapi_aerospike._errors import http_errors
 from fastapi_aerospike._lifespan import runtime_of
@@ -64,6 +66,7 @@ CACHED_METHODS = frozenset({"GET", "HEAD"})
 # Recomputed on every answer, so never stored.
 UNSTORED_HEADERS = frozenset({"content-length", "etag", "x-cache"})
 PRIVATE_VARY = frozenset({"authorization", "cookie"})
+FILL_POLL = 0.02  # seconds between looks while another request fills a key
 REQUEST_PARAM = "_aerospike_cache_request"
 RESPONSE_PARAM = "_aerospike_cache_response"
 
@@ -263,7 +266,8 @@ def _wrap(func: F, policy: CachePolicy) -> F:
             return await call(kwargs)
         if "no-store" in cache_directives(request):
             return _bypass(await call(kwargs), sub_response)
-        return await _serve(policy, request, sub_response, lambda: call(kwargs))
+        cached_request = CachedRequest.of(policy, request, sub_response)
+        return await cached_request.serve(lambda: call(kwargs))
 
     endpoint.__signature__ = signature  # type: ignore[attr-defined]
     endpoint.cache_namespace = policy.namespace  # type: ignore[attr-defined]
@@ -321,80 +325,104 @@ def _bypass(result: Any, sub_response: Response) -> Any:
 
 # -- serving ---------------------------------------------------------------------
 
+Compute = Callable[[], Awaitable[Any]]
 
-async def _serve(
-    policy: CachePolicy,
-    request: Request,
-    sub_response: Response,
-    compute: Callable[[], Awaitable[Any]],
-) -> Response:
-    runtime = runtime_of(request.scope)
-    engine = runtime.cache
-    ttl = policy.ttl or runtime.settings.cache_ttl
-    key = policy.key(request)
-    refresh = "no-cache" in cache_directives(request)
-    if not refresh:
-        hit = await _lookup(engine, key)
+
+@dataclasses.dataclass
+class CachedRequest:
+    """One request to a cached endpoint, served from the cache or filled."""
+
+    policy: CachePolicy
+    request: Request
+    sub_response: Response
+    engine: AsyncCacheEngine
+    key: str
+    ttl: int | None
+    refresh: bool
+
+    @classmethod
+    def of(
+        cls, policy: CachePolicy, request: Request, sub_response: Response
+    ) -> CachedRequest:
+        runtime = runtime_of(request.scope)
+        ttl = policy.ttl or runtime.settings.cache_ttl
+        refresh = "no-cache" in cache_directives(request)
+        key = policy.key(request)
+        return cls(policy, request, sub_response, runtime.cache, key, ttl, refresh)
+
+    async def serve(self, compute: Compute) -> Response:
+        hit = None if self.refresh else await self.lookup()
         if hit is not None:
-            return policy.answer(request, hit[0], hit[1], "HIT")
-    if policy.lock_timeout is None:
-        return await _fill(policy, request, sub_response, compute, engine, key, ttl)
-    lock = engine.lock(f"fill:{key}", policy.lock_timeout)
-    held = await _acquire(lock)
-    try:
-        if held and not refresh:
-            hit = await _lookup(engine, key)
+            return hit
+        if self.policy.lock_timeout is None:
+            return await self.fill(compute)
+        lock = self.engine.lock(f"fill:{self.key}", self.policy.lock_timeout)
+        hit, held = await self.wait_for_lock(lock, self.policy.lock_timeout)
+        if hit is not None:
+            return hit
+        try:
+            # Another request may have filled it just before releasing.
+            hit = await self.lookup() if held and not self.refresh else None
+            return hit if hit is not None else await self.fill(compute)
+        finally:
+            if held:
+                await _release(lock)
+
+    async def wait_for_lock(
+        self, lock: AsyncCacheLock, timeout: float
+    ) -> tuple[Response | None, bool]:
+        """Take the fill lock, or meet the answer its holder stores.
+
+        Returns ``(hit, held)``; neither after ``timeout`` seconds or when
+        the lock cannot be reached, and then the caller computes anyway.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            held = await _acquire(lock)
+            if held is not False:
+                return None, bool(held)
+            hit = None if self.refresh else await self.lookup()
             if hit is not None:
-                return policy.answer(request, hit[0], hit[1], "HIT")
-        return await _fill(policy, request, sub_response, compute, engine, key, ttl)
-    finally:
-        if held:
-            await _release(lock)
+                return hit, False
+            if time.monotonic() >= deadline:
+                return None, False
+            await asyncio.sleep(FILL_POLL)
 
+    async def lookup(self) -> Response | None:
+        """The cached answer (with HIT), or None on a miss."""
+        try:
+            async with http_errors():
+                found, value, ttl = await self.engine.get_with_ttl(self.key)
+        except ValueError as exc:  # a record this code did not write
+            log.warning("cached answer %r does not decode (%s)", self.key, exc)
+            return None
+        stored = CachedAnswer.from_value(value) if found else None
+        if stored is None:
+            return None
+        return self.policy.answer(self.request, stored, ttl, "HIT")
 
-async def _fill(
-    policy: CachePolicy,
-    request: Request,
-    sub_response: Response,
-    compute: Callable[[], Awaitable[Any]],
-    engine: AsyncCacheEngine,
-    key: str,
-    ttl: int | None,
-) -> Response:
-    """Compute the answer, store it when cacheable, and send it."""
-    response = await _render(request, sub_response, await compute())
-    stored = CachedAnswer.from_response(response)
-    if stored is None:
-        response.headers["X-Cache"] = "MISS"
-        return response
-    async with http_errors():
-        await engine.set(key, stored.to_value(), ttl)
-    return policy.answer(request, stored, ttl, "MISS")
-
-
-async def _lookup(
-    engine: AsyncCacheEngine, key: str
-) -> tuple[CachedAnswer, int | None] | None:
-    try:
+    async def fill(self, compute: Compute) -> Response:
+        """Compute the answer, store it when cacheable, and send it."""
+        response = await _render(self.request, self.sub_response, await compute())
+        stored = CachedAnswer.from_response(response)
+        if stored is None:
+            response.headers["X-Cache"] = "MISS"
+            return response
         async with http_errors():
-            found, value, ttl = await engine.get_with_ttl(key)
-    except ValueError as exc:  # a record this code did not write
-        log.warning("cached answer %r does not decode (%s); recomputing", key, exc)
-        return None
-    stored = CachedAnswer.from_value(value) if found else None
-    return None if stored is None else (stored, ttl)
+            await self.engine.set(self.key, stored.to_value(), self.ttl)
+        return self.policy.answer(self.request, stored, self.ttl, "MISS")
 
 
-async def _acquire(lock: Any) -> bool:
-    """Take the fill lock; False (compute anyway) on a wait or an outage."""
+async def _acquire(lock: AsyncCacheLock) -> bool | None:
+    """Try the fill lock once; None when the lock store is unreachable."""
     try:
-        return bool(await lock.acquire())
+        return await lock.acquire(blocking=False)
     except (AerospikeTimeoutError, ClusterError) as exc:
         log.warning("cache fill lock %r unavailable (%s)", lock.name, exc)
-        return False
+        return None
 
 
-async def _release(lock: Any) -> None:
+async def _release(lock: AsyncCacheLock) -> None:
     try:
         await lock.release()
     except (AerospikeTimeoutError, ClusterError) as exc:

@@ -23,7 +23,6 @@ from typing import Any, TextIO
 from aerospike_py._sync.client import Client
 from aerospike_py.admin.cli import AdminContext, add_subcommands, execute
 from aerospike_py.cache import CacheEngine
-from aerospike_py.registry import registry
 from aerospike_py.sessions import SessionEngine
 from fastapi_aerospike._lifespan import AerospikeLifespan
 from fastapi_aerospike._settings import AerospikeSettings, resolve_settings
@@ -78,9 +77,13 @@ def settings_of(target: Any) -> AerospikeSettings:
 def admin_context(settings: AerospikeSettings) -> AdminContext:
     """The admin commands' view of the app: its client, cache and sessions."""
     config = settings.client_config()
+    opened: list[Client] = []
 
     def connect() -> Client:
-        return registry.client(config)
+        # One client for the command and the engines; execute() closes it.
+        if not opened:
+            opened.append(Client(config).connect())
+        return opened[0]
 
     cache = CacheEngine(
         connect,
@@ -92,7 +95,11 @@ def admin_context(settings: AerospikeSettings) -> AdminContext:
         connect, namespace=settings.namespace, set_name=settings.session_set
     )
     return AdminContext(
-        connect=connect, caches={CACHE_ALIAS: cache}, sessions=sessions, prog=PROG
+        connect=connect,
+        close_after=True,
+        caches={CACHE_ALIAS: cache},
+        sessions=sessions,
+        prog=PROG,
     )
 
 

@@ -228,6 +228,7 @@ def collection(
     async def dependency(
         db: Annotated[RequestClient, Depends(get_request_client)],
     ) -> Collection[ModelT]:
+        """Give the collection, bound to the request's client."""
         return Collection(
             db,
             model,

@@ -319,6 +319,7 @@ def request_client(
         connection: HTTPConnection,
         context: Annotated[RequestContext, Depends(request_context)],
     ) -> RequestClient:
+        """Give the request's client with its default namespace and set."""
         runtime = runtime_of(connection.scope)
         settings = runtime.settings
         return RequestClient(

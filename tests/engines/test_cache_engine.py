@@ -255,3 +255,16 @@ def test_ignore_exceptions_turns_an_outage_into_misses():
     finally:
         client.close()
         server.stop()
+
+
+def test_iter_keys_and_delete_pattern_match_globs_on_the_server(cache):
+    for key in ("user:1", "user:2", "user:10", "session:1", "user[x]"):
+        cache.set(key, 1, 60)
+    assert cache.iter_keys("user:?") == ["user:1", "user:2"]
+    assert cache.iter_keys("user:*") == ["user:1", "user:10", "user:2"]
+    assert cache.iter_keys("user[[]x]") == ["user[x]"]
+    assert cache.iter_keys() == sorted(
+        ["user:1", "user:2", "user:10", "session:1", "user[x]"]
+    )
+    assert cache.delete_pattern("user:*") == 3
+    assert cache.iter_keys() == ["session:1", "user[x]"]

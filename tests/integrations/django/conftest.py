@@ -1,8 +1,9 @@
 """Run the Django tests in the test project, against an embedded server.
 
 Django is configured only here, and DJANGO_SETTINGS_MODULE is not left in
-the environment, so the rest of the suite is unaffected. The server is this directory's
-own: tests here move its clock, which must not expire other tests' records.
+the environment, so the rest of the suite is unaffected. The server is
+this directory's own: tests here move its clock, which must not expire
+other tests' records.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ if not django_settings.configured:
 
 @pytest.fixture(scope="session")
 def django_server() -> Iterator[EmbeddedServer]:
-    """An embedded server with ``test`` and ``plain`` (no expiry) namespaces."""
+    """An embedded server with a namespace ``plain`` that has no expiry."""
     server = EmbeddedServer(
         port=0, namespaces=["test", NamespaceConfig("plain", nsup_period=0)]
     )
@@ -65,7 +66,7 @@ def set_prefix(request: pytest.FixtureRequest) -> str:
 def project_settings(
     settings: Any, django_server: EmbeddedServer, set_prefix: str
 ) -> Any:
-    """Point the project at the embedded server, with sets of this test's own."""
+    """Point the project at the embedded server, with this test's own sets."""
     settings.AEROSPIKE = {"default": django_server.client_config()}
     settings.CACHES = {
         "default": cache_entry(f"c_{set_prefix}"),

@@ -34,7 +34,7 @@ def use_cache(settings, set_prefix, **entry):
     return caches["custom"]
 
 
-# -- basic operations -----------------------------------------------------------
+# -- basic operations ---------------------------------------------------------
 
 
 def test_get_returns_what_set_stored(cache):
@@ -85,7 +85,7 @@ def test_values_keep_their_python_types(cache):
         assert got == value and type(got) is type(value), key
 
 
-# -- timeouts: Django's meaning, never Aerospike's --------------------------------
+# -- timeouts: Django's meaning, never Aerospike's ----------------------------
 
 
 def test_timeout_none_never_expires(cache, django_server):
@@ -161,7 +161,7 @@ def test_touch_with_zero_timeout_expires_the_key(cache):
     assert cache.get("k") is None
 
 
-# -- keys: prefix, version, key function, warnings ------------------------------
+# -- keys: prefix, version, key function, warnings ----------------------------
 
 
 def test_key_prefix_separates_caches_sharing_a_set(settings, set_prefix):
@@ -253,7 +253,7 @@ def test_every_operation_validates_the_key(cache):
                 pass
 
 
-# -- counters -------------------------------------------------------------------
+# -- counters -----------------------------------------------------------------
 
 
 def test_incr_and_decr(cache):
@@ -328,7 +328,7 @@ def test_incr_version_of_a_missing_key_raises_value_error(cache):
         cache.incr_version("absent")
 
 
-# -- many keys -------------------------------------------------------------------
+# -- many keys ----------------------------------------------------------------
 
 
 def test_get_many_returns_only_found_keys(cache):
@@ -407,7 +407,7 @@ def test_get_or_set_with_a_lock_computes_once_for_concurrent_callers(cache):
     assert len(calls) == 1
 
 
-# -- clear and close --------------------------------------------------------------
+# -- clear and close ----------------------------------------------------------
 
 
 def test_clear_empties_only_this_cache(cache):
@@ -428,7 +428,7 @@ def test_close_keeps_the_shared_client_connected(cache):
     assert cache.get_client() is client
 
 
-# -- extras named as in django-redis ---------------------------------------------
+# -- extras named as in django-redis ------------------------------------------
 
 
 def test_ttl_of_missing_forever_and_expiring_keys(cache):
@@ -502,7 +502,7 @@ def test_get_aerospike_client_refuses_other_backends():
         get_aerospike_client("locmem")
 
 
-# -- failures ------------------------------------------------------------------
+# -- failures -----------------------------------------------------------------
 
 
 def test_unpicklable_value_raises_the_serializer_error_naming_the_key(cache):

@@ -17,8 +17,9 @@ def suffixed(name: str, suffix: str) -> str:
 
 @pytest.fixture
 def settings(aerospike_config, aerospike_set) -> AerospikeSettings:
+    # A generous connect timeout: other suites may load the machine.
     return AerospikeSettings(
-        client=aerospike_config,
+        client={**aerospike_config, "timeout": 5000},
         set_name=aerospike_set,
         cache_set=suffixed(aerospike_set, "_cache"),
         session_set=suffixed(aerospike_set, "_sess"),
@@ -68,3 +69,8 @@ def private_settings(private_server, aerospike_set) -> AerospikeSettings:
         cache_set=suffixed(aerospike_set, "_cache"),
         session_set=suffixed(aerospike_set, "_sess"),
     )
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

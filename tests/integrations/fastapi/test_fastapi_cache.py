@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import timedelta
 from typing import Annotated
 
@@ -310,7 +311,9 @@ def test_sync_endpoints_are_cached_too(app, serve):
     assert [client.get("/sync").json() for _ in range(2)] == [1, 1]
 
 
-def test_entries_can_be_invalidated_through_the_cache_dependency(make_app, serve, calls):
+def test_entries_can_be_invalidated_through_the_cache_dependency(
+    make_app, serve, calls
+):
     app = make_app()
 
     @app.get("/listing")
@@ -328,22 +331,27 @@ def test_entries_can_be_invalidated_through_the_cache_dependency(make_app, serve
     assert client.get("/listing").json() == 2
 
 
-def test_a_cache_outage_is_a_miss_not_an_error(private_server, private_settings, serve):
+@pytest.mark.parametrize("lock_timeout", [None, 5])
+def test_a_cache_outage_is_a_miss_not_an_error(
+    private_server, private_settings, serve, lock_timeout
+):
     app = FastAPI(lifespan=lifespan(private_settings))
     served = itertools.count(1)
 
     @app.get("/resilient")
-    @cached()
+    @cached(lock_timeout=lock_timeout)
     async def resilient() -> int:
         return next(served)
 
     client = serve(app)
     private_server.stop()
 
+    start = time.perf_counter()
     responses = [client.get("/resilient") for _ in range(2)]
 
     assert [r.status_code for r in responses] == [200, 200]
     assert [r.json() for r in responses] == [1, 2]
+    assert time.perf_counter() - start < 2  # no waiting for an unreachable lock
 
 
 def test_without_fail_open_an_outage_is_a_503(private_server, private_settings, serve):

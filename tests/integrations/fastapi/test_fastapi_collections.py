@@ -133,7 +133,7 @@ def test_a_field_too_long_for_a_bin_name_is_refused_at_declaration():
         id: str
         temperature_celsius: float
 
-    with pytest.raises(ValueError, match="temperature_celsius.*alias"):
+    with pytest.raises(ValueError, match=r"temperature_celsius.*alias"):
         collection(Reading)
 
 

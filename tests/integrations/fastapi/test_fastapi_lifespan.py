@@ -90,7 +90,8 @@ def test_lifespan_can_be_entered_inside_the_apps_own(settings, aerospike_set, se
     @asynccontextmanager
     async def app_lifespan(app: FastAPI):
         async with aerospike(app) as state:
-            await state["aerospike"].client.put(("test", aerospike_set, "seed"), {"n": 1})
+            client = state["aerospike"].client
+            await client.put(("test", aerospike_set, "seed"), {"n": 1})
             yield state
 
     app = FastAPI(lifespan=app_lifespan)
@@ -168,7 +169,7 @@ def test_without_the_lifespan_the_error_says_how_to_fix_it(aerospike_set):
     add_reader(app, aerospike_set)
     client = TestClient(app)  # not entered: the lifespan never runs
 
-    with pytest.raises(RuntimeError, match="lifespan=fastapi_aerospike.lifespan"):
+    with pytest.raises(RuntimeError, match=r"lifespan=fastapi_aerospike\.lifespan"):
         client.get("/records/k")
 
 

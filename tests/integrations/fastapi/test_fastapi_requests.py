@@ -52,9 +52,7 @@ def test_bare_keys_go_to_the_default_namespace_and_set(
     assert aerospike_client.get(("test", aerospike_set, "home")).bins == {"n": 3}
 
 
-def test_request_client_factory_chooses_another_set(
-    make_app, serve, aerospike_client
-):
+def test_request_client_factory_chooses_another_set(make_app, serve, aerospike_client):
     app = make_app()
 
     @app.post("/notes/{key}")

@@ -39,7 +39,8 @@ ERROR_PREFIX = "error: "
 
 class Command(BaseCommand):
     help = "Run Aerospike admin commands against a configured AEROSPIKE alias."
-    requires_system_checks: list[str] = []  # an ops tool must run on a broken site
+    # An ops tool must run on a site whose settings are broken.
+    requires_system_checks: list[str] = []
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
