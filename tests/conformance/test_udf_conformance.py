@@ -74,8 +74,12 @@ def server_hosts() -> Iterator[list[tuple[str, int]]]:
 
 
 @pytest.fixture(scope="module")
-def official_client(server_hosts) -> Iterator[Any]:
-    client = aerospike.client({"hosts": server_hosts}).connect()
+def official_client(server_hosts, tmp_path_factory) -> Iterator[Any]:
+    # The official client keeps copies of UDF files in its Lua user path,
+    # the working directory unless told otherwise.
+    lua_path = str(tmp_path_factory.mktemp("official_lua"))
+    config = {"hosts": server_hosts, "lua": {"user_path": lua_path}}
+    client = aerospike.client(config).connect()
     try:
         yield client
     finally:

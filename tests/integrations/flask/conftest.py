@@ -16,9 +16,13 @@ from aerospike_py.server import EmbeddedServer
 AppFactory = Callable[..., Flask]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def other_server() -> Iterator[EmbeddedServer]:
-    """A second cluster, with its own namespace, for a second app."""
+    """A second cluster, with its own namespace, for a second app.
+
+    It lives as long as the session, as the process-wide clients that
+    reach it do.
+    """
     server = EmbeddedServer(port=0, namespaces=["apps"])
     server.start()
     try:
