@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from aerospike_py import _constants as C
-from aerospike_py.exception import InvalidArgError, UDFError
+from aerospike_py.exception import InvalidArgError, UDFError, from_result_code
 from aerospike_py.wire import message as msg
 from aerospike_py.wire import packer
-from aerospike_py.wire.info import parse_pairs
+from aerospike_py.wire.info import parse_pairs, parse_value_error
 
 LUA = "LUA"
 # Registered file names are at most 127 bytes (udf_cask.c MAX_FILE_NAME_SZ).
@@ -118,6 +118,10 @@ def check_put_reply(value: str, name: str, node: str) -> None:
     value = value.strip()
     if value == "ok" or not value:
         return
+    if value.startswith(("ERROR:", "FAIL:")):
+        # Refusals before the file is read (80, 81...) map to their class.
+        code, message = parse_value_error(value) or (1, value)
+        raise from_result_code(code, f"udf_put of {name!r}: {message}", node=node)
     pairs = parse_pairs(value)
     if "error" not in pairs:
         raise UDFError(f"udf_put of {name!r}: node {node} answered {value!r:.200}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import struct
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aerospike_py.server import commands, errors
@@ -234,8 +234,22 @@ def _read_op(cursor: _Cursor) -> msg.Op:
 # -- running ------------------------------------------------------------------
 
 
+# Checks run before each row (the security module installs one): a
+# non-zero result code answers the row alone, as the server refuses a row
+# its user may not run while the other rows go ahead.
+RowGuard = Callable[[Row], int]
+row_guards: list[RowGuard] = []
+
+
 def run_row(row: Row, namespaces: dict[str, Namespace]) -> tuple[int, bytes]:
     """Run one row; return its result code and its reply, index included."""
+    for guard in row_guards:
+        code = guard(row)
+        if code:
+            body = msg.encode_message(
+                result_code=code, transaction_ttl=row.batch_index, framed=False
+            )
+            return code, body
     framed = commands.handle_single(row.message, namespaces)
     reply, _ = msg.decode_message(framed, msg.PROTO_HEADER_SIZE)
     body = msg.encode_message(

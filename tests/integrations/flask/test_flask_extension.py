@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,6 +80,42 @@ def test_importing_the_package_opens_no_connection():
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+EXIT_SCRIPT = """
+import atexit, json, sys
+
+seen = {}
+
+
+def report():  # registered first, so it runs after the registry's exit hook
+    print("connected at exit:", seen["client"].is_connected())
+
+
+atexit.register(report)
+
+from flask import Flask
+from flask_aerospike import Aerospike
+
+app = Flask("exiting")
+app.config["AEROSPIKE"] = json.loads(sys.argv[1])
+aerospike = Aerospike(app)
+with app.app_context():
+    seen["client"] = aerospike.client
+    print("ping:", aerospike.client.ping())
+"""
+
+
+def test_the_client_is_closed_when_the_process_exits(aerospike_config):
+    result = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT, json.dumps(aerospike_config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ping: True", "connected at exit: False"]
 
 
 @pytest.mark.parametrize(

@@ -388,3 +388,14 @@ def test_session_key_prefix_and_id_length_shape_the_record_key(
 def test_bad_session_settings_fail_at_init_app(make_app, key, value, message):
     with pytest.raises(ConfigError, match=message):
         make_app(**{key: value})
+
+
+def test_regenerate_session_without_aerospike_sessions_says_how_to_enable_them(
+    make_app,
+):
+    app = make_app(AEROSPIKE_SESSIONS=False)
+    with (
+        app.test_request_context(),
+        pytest.raises(RuntimeError, match="AEROSPIKE_SESSIONS = True"),
+    ):
+        regenerate_session()
