@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from aerospike_py._async.client import AsyncClient
@@ -43,6 +43,9 @@ class ClientRegistry:
         self._async: dict[
             tuple[str, int], tuple[asyncio.AbstractEventLoop, AsyncClient]
         ] = {}
+        self._closers: dict[
+            int, tuple[asyncio.AbstractEventLoop, AsyncIterator[None]]
+        ] = {}
         self._pid = os.getpid()
 
     def _check_fork(self) -> None:
@@ -54,6 +57,7 @@ class ClientRegistry:
         self._lock = threading.Lock()
         self._clients = {}
         self._async = {}
+        self._closers = {}
         self._pid = os.getpid()
 
     def client(self, config: Mapping[str, Any]) -> Client:
@@ -83,12 +87,37 @@ class ClientRegistry:
             await client.close()  # another task connected first
             return existing[1]
         self._async[key] = (loop, client)
+        await self._close_with_loop(loop)
         return client
+
+    async def _close_with_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close the loop's clients when asyncio.run() (or asgiref) ends it.
+
+        Both finish a loop with shutdown_asyncgens(), which closes every
+        suspended async generator; one parked here runs aclose() then.
+        Without it, a loop per call (async views under WSGI) would leave a
+        connected client behind at each call.
+        """
+        entry = self._closers.get(id(loop))
+        if entry is not None and entry[0] is loop:
+            return
+        closer = self._closer()
+        await closer.__anext__()
+        self._closers[id(loop)] = (loop, closer)
+
+    async def _closer(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await self.aclose()
 
     def _drop_dead_loops(self) -> None:
         for key, (loop, _) in list(self._async.items()):
             if loop.is_closed():
                 del self._async[key]
+        for loop_id, (loop, _) in list(self._closers.items()):
+            if loop.is_closed():
+                del self._closers[loop_id]
 
     def close(self) -> None:
         """Close every blocking client (async ones close with their loop)."""

@@ -60,23 +60,17 @@ def check_sessions(**kwargs: Any) -> list[CheckMessage]:
         found = conf.session_settings()
     except ImproperlyConfigured as exc:
         return [Error(str(exc), id="django_aerospike.E004")]
-    place = _place(found.client, found.namespace, found.set_name)
-    for alias, entry in aerospike_caches():
-        try:
-            cache = _cache_settings(alias, entry)
-        except ImproperlyConfigured:
-            continue  # reported by check_caches
-        if _place(cache.client, cache.namespace, cache.set_name) == place:
-            return [
-                Error(
-                    f"CACHES[{alias!r}] and AEROSPIKE_SESSIONS use the same "
-                    f"set {found.set_name!r}: clearing the cache would log "
-                    "every user out",
-                    hint="Give the sessions or the cache a set of its own.",
-                    id="django_aerospike.E005",
-                )
-            ]
-    return []
+    alias = _cache_at(_place(found.client, found.namespace, found.set_name))
+    if alias is None:
+        return []
+    return [
+        Error(
+            f"CACHES[{alias!r}] and AEROSPIKE_SESSIONS use the same set "
+            f"{found.set_name!r}: clearing the cache would log every user out",
+            hint="Give the sessions or the cache a set of its own.",
+            id="django_aerospike.E005",
+        )
+    ]
 
 
 def aerospike_caches() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -94,6 +88,18 @@ def aerospike_caches() -> Iterator[tuple[str, dict[str, Any]]]:
             continue  # Django's own checks and handler report these
         if isinstance(backend, type) and issubclass(backend, AerospikeCache):
             yield alias, entry
+
+
+def _cache_at(place: tuple[str, str, str]) -> str | None:
+    """Return the alias of an Aerospike cache stored at ``place``, if any."""
+    for alias, entry in aerospike_caches():
+        try:
+            found = _cache_settings(alias, entry)
+        except ImproperlyConfigured:
+            continue  # reported by check_caches
+        if _place(found.client, found.namespace, found.set_name) == place:
+            return alias
+    return None
 
 
 def _cache_settings(alias: str, entry: dict[str, Any]) -> conf.CacheSettings:

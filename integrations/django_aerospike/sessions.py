@@ -15,6 +15,7 @@ logout racing a slow request). The work is done by
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from functools import cached_property
@@ -26,6 +27,8 @@ from django.contrib.sessions.backends.base import (
     SessionBase,
     UpdateError,
 )
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.crypto import get_random_string
 
 from aerospike_py.cache import Serializer
@@ -43,37 +46,52 @@ log = logging.getLogger("django_aerospike.sessions")
 SESSION_KEY_LENGTH = 32  # Django's own length and alphabet
 
 
+@functools.cache
+def _store() -> tuple[conf.SessionSettings, SharedClient]:
+    """Read the settings once, not per request (a store lives one request)."""
+    found = conf.session_settings()
+    return found, SharedClient(found.client)
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("AEROSPIKE", "AEROSPIKE_SESSIONS"):
+        _store.cache_clear()
+
+
 class SessionStore(SessionBase):
     """Sessions kept in Aerospike, one record each."""
 
     @cached_property
     def _settings(self) -> conf.SessionSettings:
-        return conf.session_settings()
+        return _store()[0]
 
     @cached_property
     def _engine(self) -> SessionEngine:
-        return SessionEngine(SharedClient(self._settings.client), **self._options())
+        return SessionEngine(_store()[1], **self._options())
 
     @cached_property
     def _aengine(self) -> AsyncSessionEngine:
-        shared = SharedClient(self._settings.client)
-        return AsyncSessionEngine(shared.async_client, **self._options())
+        return AsyncSessionEngine(_store()[1].async_client, **self._options())
 
     def _options(self) -> dict[str, Any]:
         # Django's encode() signs and compresses with SESSION_SERIALIZER;
         # decode() logs tampered data (django.security.SuspiciousSession)
         # and returns an empty session, as every Django backend does.
-        signed = Serializer(
-            "django", "d", self._dumps, lambda data: self.decode(data.decode("latin-1"))
-        )
         return {
             "namespace": self._settings.namespace,
             "set_name": self._settings.set_name,
-            "serializer": signed,
+            "serializer": Serializer("django", "d", self._dumps, self._loads),
         }
 
     def _dumps(self, session: dict[str, Any]) -> bytes:
         return self.encode(session).encode("ascii")
+
+    def _loads(self, payload: bytes) -> dict[str, Any]:
+        # Signed payloads are ASCII; latin-1 lets any garbage reach the
+        # signature check, which logs it, instead of failing here.
+        data: dict[str, Any] = self.decode(payload.decode("latin-1"))
+        return data
 
     @staticmethod
     def _new_key() -> str:

@@ -103,6 +103,11 @@ class SessionMiddleware:
         gc_ttl: int = ONE_DAY,
         config: SettingsSource | None = None,
     ) -> None:
+        if (max_age is not None and max_age <= 0) or gc_ttl <= 0:
+            raise ValueError(
+                "max_age must be seconds > 0 (None: a browser-session cookie) "
+                f"and gc_ttl seconds > 0, not {max_age!r} and {gc_ttl!r}"
+            )
         self.app = app
         keys = [secret_key] if isinstance(secret_key, (str, Secret)) else secret_key
         # itsdangerous signs with the last key and accepts every one.

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from aerospike_testproject.testing import run_async
 from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -270,3 +271,22 @@ def test_async_view_shares_the_session_with_sync_views():
     client.get("/visit/")
     assert client.get("/avisit/").json() == {"visits": 2}
     assert client.get("/visit/").json() == {"visits": 3}
+
+
+def test_changed_session_settings_apply_to_new_stores(settings, set_prefix):
+    first = SessionStore()
+    first.create()
+    settings.AEROSPIKE_SESSIONS = {"set": f"moved_{set_prefix}"}
+    second = SessionStore()
+    second.create()
+    assert record_of(settings, second.session_key) is not None
+    assert record_of(settings, first.session_key) is None
+
+
+def test_django_cache_session_engine_over_aerospike_cache(settings):
+    # What django-redis users configure: sessions in a CACHES alias.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    client = Client()
+    assert client.get("/visit/").json() == {"visits": 1}
+    assert client.get("/visit/").json() == {"visits": 2}
+    assert len(caches["default"].keys("django.contrib.sessions.cache*")) == 1

@@ -229,6 +229,12 @@ def test_browser_session_cookies_are_stored_for_gc_ttl(
     assert 590 <= stored(aerospike_client, settings, session_id(response)).ttl <= 600
 
 
+@pytest.mark.parametrize("options", [{"max_age": 0}, {"gc_ttl": -1}])
+def test_lifetimes_that_cannot_work_are_refused(options):
+    with pytest.raises(ValueError, match="max_age"):
+        SessionMiddleware(FastAPI(), secret_key=SECRET, **options)
+
+
 def test_rotated_secret_keys_still_accept_old_cookies(make_session_app, serve):
     old_client = serve(make_session_app(secret_key="old"))
     cookie = old_client.post("/set/user/ada").cookies["session"]

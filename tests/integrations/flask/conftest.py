@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_aerospike import Aerospike
 from flask_caching import Cache
 
 from aerospike_py.server import EmbeddedServer
+from flask_aerospike import Aerospike
 
 AppFactory = Callable[..., Flask]
 

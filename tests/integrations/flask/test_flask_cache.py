@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from cachelib.serializers import BaseSerializer
 from flask import Flask
+from flask_caching import Cache
+
 from flask_aerospike import ConfigError
 from flask_aerospike.cache import AerospikeCache
-from flask_caching import Cache
 
 TTL_NEVER = 0xFFFFFFFF
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import FlaskGroup
+
 from flask_aerospike.cli import aerospike_command
 
 

@@ -9,12 +9,12 @@ import sys
 
 import pytest
 from flask import Flask, session
-from flask_aerospike import Aerospike, AerospikeState, ConfigError
 from flask_caching import Cache
 
 from aerospike_py import Client
 from aerospike_py.exception import ClusterError
 from aerospike_py.registry import registry
+from flask_aerospike import Aerospike, AerospikeState, ConfigError
 
 aerospike = Aerospike()  # at import time, before any app exists
 

@@ -7,9 +7,10 @@ import json
 
 import pytest
 from flask import Flask, flash, get_flashed_messages, request, session
+from markupsafe import Markup
+
 from flask_aerospike import ConfigError, regenerate_session
 from flask_aerospike.sessions import AerospikeSessionInterface
-from markupsafe import Markup
 
 LIFETIME = 600
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
-
-from aerospike_py.registry import registry
 
 T = TypeVar("T")
 AEROSPIKE_CACHE = "django_aerospike.cache.AerospikeCache"
@@ -24,16 +22,12 @@ def cache_entry(set_name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def run_async(make: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine on a fresh loop and close that loop's clients after."""
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a fresh loop, as asgiref does for a sync caller.
 
-    async def main() -> T:
-        try:
-            return await make()
-        finally:
-            await registry.aclose()
-
-    return asyncio.run(main())
+    The registry closes the loop's AsyncClients when asyncio.run() ends it.
+    """
+    return asyncio.run(make())
 
 
 def closed_port() -> int:
