@@ -29,8 +29,13 @@ log = logging.getLogger("aerospike_py.registry")
 
 
 def config_key(config: Mapping[str, Any]) -> str:
-    """A stable text key for a ClientConfig (checked first)."""
-    parse_config(config)
+    """A stable text key for a ClientConfig.
+
+    The config is checked when its client is first built, not on every
+    lookup: lookups sit on the request path.
+    """
+    if not isinstance(config, Mapping):
+        parse_config(config)  # raises the error that names the problem
     return json.dumps(config, sort_keys=True, default=repr)
 
 

@@ -189,6 +189,10 @@ class AerospikeCache(BaseCache):
         """Remove ``key``; return whether it held a value."""
         return self.engine.delete(self._key(key))
 
+    def ttl(self, key: str) -> int | None:
+        """Seconds the key has left: None if it never expires, 0 if missing."""
+        return self.engine.ttl(self._key(key))
+
     def inc(self, key: str, delta: int = 1) -> int:
         """Add ``delta`` on the server and return the new value.
 

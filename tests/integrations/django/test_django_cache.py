@@ -12,10 +12,10 @@ from aerospike_testproject.testing import cache_entry, closed_port
 from django.core.cache import caches
 from django.core.cache.backends.base import CacheKeyWarning
 from django.core.exceptions import ImproperlyConfigured
-from django_aerospike.cache import AerospikeCache, get_aerospike_client
 
 from aerospike_py.cache import TTLForbiddenError
 from aerospike_py.exception import ClusterError
+from django_aerospike.cache import AerospikeCache, get_aerospike_client
 
 HOUR = 3600
 

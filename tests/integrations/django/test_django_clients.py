@@ -13,6 +13,7 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished
 from django.test import Client
+
 from django_aerospike import aget_client, get_client
 from django_aerospike.apps import DjangoAerospikeConfig
 

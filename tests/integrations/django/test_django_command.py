@@ -14,6 +14,7 @@ from aerospike_testproject.testing import cache_entry
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
 from django_aerospike import get_client
 from django_aerospike.sessions import SessionStore
 

@@ -12,6 +12,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+
 from django_aerospike import get_client
 from django_aerospike.sessions import SessionStore
 

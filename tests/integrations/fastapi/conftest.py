@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from fastapi_aerospike import AerospikeSettings, lifespan
 
 from aerospike_py.server import EmbeddedServer
+from fastapi_aerospike import AerospikeSettings, lifespan
 
 
 def suffixed(name: str, suffix: str) -> str:

@@ -15,8 +15,9 @@ from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi_aerospike import AerospikeCache, cached, lifespan
 from pydantic import BaseModel
+
+from fastapi_aerospike import AerospikeCache, cached, lifespan
 
 
 class Item(BaseModel):

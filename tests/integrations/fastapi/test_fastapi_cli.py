@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import pytest
+
 from fastapi_aerospike._cli import main
 
 APP_MODULE = textwrap.dedent(

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI
+from pydantic import BaseModel, Field
+
 from fastapi_aerospike import Collection, ModelConflict, collection
 from fastapi_aerospike._request import RequestClient, RequestContext
-from pydantic import BaseModel, Field
 
 USERS_SET = "fastapi_users"
 

@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi_aerospike import AerospikeRequest, cached
 
 from aerospike_py import operations as op
+from fastapi_aerospike import AerospikeRequest, cached
 
 pytestmark = pytest.mark.anyio
 REQUESTS = 100

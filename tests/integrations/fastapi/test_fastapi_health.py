@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
-from fastapi_aerospike import Health, check_health, health_router, lifespan
 
 from aerospike_py.server import EmbeddedServer
+from fastapi_aerospike import Health, check_health, health_router, lifespan
 
 
 def test_health_reports_ok_and_the_node_count(make_app, serve):

@@ -10,14 +10,14 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+
+from aerospike_py.exception import ClusterError, InvalidArgError
 from fastapi_aerospike import (
     AerospikeClient,
     AerospikeLifespan,
     AerospikeSettings,
     lifespan,
 )
-
-from aerospike_py.exception import ClusterError, InvalidArgError
 
 
 def add_reader(app: FastAPI, set_name: str) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import typing
 
 import fastapi_aerospike
-from fastapi_aerospike import AerospikeClient, RequestClient, get_client
-
 from aerospike_py._async.client import AsyncClient
+from fastapi_aerospike import AerospikeClient, RequestClient, get_client
 
 PUBLIC = {
     "AerospikeCache",

@@ -10,6 +10,9 @@ from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI, Request
+
+from aerospike_py import operations as op
+from aerospike_py.exception import ClientError
 from fastapi_aerospike import (
     AerospikeClient,
     AerospikeRequest,
@@ -18,9 +21,6 @@ from fastapi_aerospike import (
     lifespan,
     request_client,
 )
-
-from aerospike_py import operations as op
-from aerospike_py.exception import ClientError
 
 OTHER_SET = "fastapi_requests_other"
 OtherSet = Annotated[RequestClient, Depends(request_client(set_name=OTHER_SET))]

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.testclient import TestClient
-from fastapi_aerospike import SessionMiddleware, regenerate_session_id
 
 from aerospike_py.registry import registry
+from fastapi_aerospike import SessionMiddleware, regenerate_session_id
 
 SECRET = "test-secret"
 

@@ -277,3 +277,12 @@ def test_a_cache_without_aerospike_config_names_the_missing_key():
 def test_the_cache_backend_is_what_flask_caching_loads(app, cache):
     with app.app_context():
         assert isinstance(cache.cache, AerospikeCache)
+
+
+def test_ttl_reports_the_remaining_lifetime(app, cache):
+    with app.app_context():
+        cache.set("ttl-probe", 1, timeout=120)
+        assert 115 <= cache.cache.ttl("ttl-probe") <= 120
+        cache.set("forever", 1, timeout=0)
+        assert cache.cache.ttl("forever") is None
+        assert cache.cache.ttl("missing") == 0
