@@ -98,6 +98,7 @@ STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 46rem; }
 nav a { margin-right: 1rem; } table { border-collapse: collapse; width: 100%; }
 td, th { border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; }
-.flash { background: #eef; padding: .5rem; } .error { background: #fee; padding: .5rem; }
+.flash { background: #eef; padding: .5rem; }
+.error { background: #fee; padding: .5rem; }
 form.inline { display: inline; } input { margin: .2rem; }
 """

@@ -15,6 +15,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "example_apps.django_site.urls"
 DATABASES: dict[str, dict[str, str]] = {}
 USE_TZ = True
+TIME_ZONE = "UTC"  # Django would otherwise set the process time zone
 
 INSTALLED_APPS = [
     "django.contrib.sessions",

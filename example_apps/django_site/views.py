@@ -18,7 +18,7 @@ from aerospike_py.exception import RecordNotFound
 from django_aerospike import get_client
 from example_apps import common
 
-BOOKS = "books"
+BOOKS = "django_books"
 View = Callable[..., HttpResponse]
 
 

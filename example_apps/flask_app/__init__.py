@@ -29,7 +29,7 @@ from flask_aerospike import Aerospike, regenerate_session
 aerospike = Aerospike()
 cache = Cache()
 
-BOOKS = "books"
+BOOKS = "flask_books"
 
 LAYOUT = """<!doctype html><html><head><meta charset="utf-8">
 <title>{{ title }} - Flask library</title><style>{{ style }}</style></head><body>
@@ -38,7 +38,8 @@ LAYOUT = """<!doctype html><html><head><meta charset="utf-8">
 <a href="/status">Cluster</a>
 <form class="inline" method="post" action="/logout"><button>Sign out
 {{ session['user'] }}</button></form></nav>{% endif %}
-{% for message in get_flashed_messages() %}<p class="flash">{{ message }}</p>{% endfor %}
+{% for message in get_flashed_messages() %}
+<p class="flash">{{ message }}</p>{% endfor %}
 {% if error %}<p class="error">{{ error }}</p>{% endif %}
 {{ body|safe }}</body></html>"""
 
@@ -59,7 +60,8 @@ BOOK_LIST = """<h2>Books</h2><table id="books"><tr><th>Title</th><th>Author</th>
 <input name="year" placeholder="year"><button id="add-book">Add</button></form>"""
 
 EDIT = """<h2>Edit</h2><form method="post" action="/books/{{ book_id }}">
-<input name="title" value="{{ book.title }}"><input name="author" value="{{ book.author }}">
+<input name="title" value="{{ book.title }}">
+<input name="author" value="{{ book.author }}">
 <input name="year" value="{{ book.year or '' }}"><button>Save</button></form>"""
 
 REPORT = """<h2>Report</h2><p>Cache: <strong id="cache-state">{{ state }}</strong>,

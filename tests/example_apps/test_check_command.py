@@ -1,0 +1,31 @@
+"""``python -m example_apps --check``: the scripted HTTP session passes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_check_mode_passes_every_step_of_every_app():
+    result = subprocess.run(
+        [sys.executable, "-m", "example_apps", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**_clean_env()},
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = [line for line in lines if line.startswith(("ok ", "FAIL"))]
+    assert len(steps) == 33
+    assert all(line.startswith("ok ") for line in steps)
+    assert lines[-1] == "all checks passed"
+
+
+def _clean_env():
+    import os
+
+    env = dict(os.environ)
+    for name in ("AEROSPIKE_HOSTS", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    return env
