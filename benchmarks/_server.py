@@ -57,3 +57,6 @@ def server_process(
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

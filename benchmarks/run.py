@@ -29,6 +29,8 @@ SECTIONS = {
         {"ops": 5000},
         {"ops": 1000, "idle_seconds": 3.0},
     ),
+    "batch": ("benchmarks.batch", {"records": 50_000}, {"records": 10_000}),
+    "scan": ("benchmarks.scan", {}, {"sizes": (10_000, 100_000)}),
     "django": ("benchmarks.django_cache", {"ops": 5000}, {"ops": 1000}),
 }
 

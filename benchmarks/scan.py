@@ -119,13 +119,13 @@ def _row(size: int, mode: str, result: dict[str, Any]) -> str:
     return f"  {size:>9,} {mode:<14} {rate:>12,.0f} {rss:>12.1f}"
 
 
-def run() -> None:
+def run(sizes: tuple[int, ...] = SIZES) -> None:
     """Print scan throughput and peak RSS against record counts."""
     with server_process() as hosts:
         print("\nscan of one set: records/s and the client's peak RSS")
         print(f"  {'records':>9} {'mode':<14} {'records/s':>12} {'peak RSS MB':>12}")
         filled = 0
-        for size in SIZES:
+        for size in sizes:
             _fill(hosts, filled, size)
             filled = size
             for mode in MODES:

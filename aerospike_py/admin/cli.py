@@ -564,19 +564,34 @@ def _user_password(args: argparse.Namespace, run: Run) -> None:
     run.output.data({"password_set": args.name}, f"password of {args.name} changed")
 
 
+PRIVILEGE_NAMES = {
+    C.PRIV_USER_ADMIN: "user-admin",
+    C.PRIV_SYS_ADMIN: "sys-admin",
+    C.PRIV_DATA_ADMIN: "data-admin",
+    C.PRIV_UDF_ADMIN: "udf-admin",
+    C.PRIV_SINDEX_ADMIN: "sindex-admin",
+    C.PRIV_READ: "read",
+    C.PRIV_READ_WRITE: "read-write",
+    C.PRIV_READ_WRITE_UDF: "read-write-udf",
+    C.PRIV_WRITE: "write",
+    C.PRIV_TRUNCATE: "truncate",
+}
+
+
+def _privilege_text(privilege: Mapping[str, Any]) -> str:
+    code = privilege.get("code")
+    name = PRIVILEGE_NAMES.get(code, str(code)) if isinstance(code, int) else str(code)
+    scope = [str(privilege[k]) for k in ("ns", "set") if privilege.get(k)]
+    return ":".join([name, *scope])
+
+
 def _role_list(args: argparse.Namespace, run: Run) -> None:
     rows = []
     for role in run.client.admin_query_roles():
-        privileges = [
-            ":".join(str(p.get(k)) for k in ("code", "ns", "set") if p.get(k))
-            for p in role["privileges"]
-        ]
+        privileges = " ".join(_privilege_text(p) for p in role["privileges"])
+        allowlist = ",".join(role.get("allowlist", []))
         rows.append(
-            {
-                "role": role["name"],
-                "privileges": " ".join(privileges),
-                "allowlist": ",".join(role.get("allowlist", [])),
-            }
+            {"role": role["name"], "privileges": privileges, "allowlist": allowlist}
         )
     run.output.table(rows, ["role", "privileges", "allowlist"])
 

@@ -173,3 +173,37 @@ def test_official_client_sees_the_same_topology(cluster):
     finally:
         official.close()
     assert _proxied(cluster) == 0
+
+
+def test_control_command_stops_and_starts_nodes(cluster, capsys):
+    from aerospike_py.server.control import main as control
+
+    port = cluster.port
+    assert control(["--port", str(port), "status"]) == 0
+    assert capsys.readouterr().out.count(":up") == 3
+    assert control(["--port", str(port), "stop-node", "2"]) == 0
+    deadline = time.monotonic() + 5
+    while cluster.nodes[2].running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not cluster.nodes[2].running
+    capsys.readouterr()
+    assert control(["--port", str(port), "status"]) == 0
+    assert capsys.readouterr().out.count(":down") == 1
+    assert control(["--port", str(port), "start-node", "2"]) == 0
+    deadline = time.monotonic() + 5
+    while not cluster.nodes[2].running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cluster.nodes[2].running
+    assert control(["--port", str(port), "stop-node", "9"]) == 1
+    assert "no node 9" in capsys.readouterr().err
+
+
+def test_server_process_serves_three_nodes_from_the_command_line():
+    from benchmarks._server import server_process
+
+    with server_process(nodes=3, replication_factor=2) as hosts:
+        assert len(hosts) == 3
+        with aerospike_py.client({"hosts": hosts[:1]}).connect() as client:
+            assert len(client.get_node_names()) == 3
+            client.put(("test", "cli", 1), {"a": 1})
+            assert client.get(("test", "cli", 1)).bins == {"a": 1}

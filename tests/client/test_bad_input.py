@@ -1,0 +1,152 @@
+"""Bad input is refused before anything is sent, with a typed error that
+names what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+import aerospike_py
+from aerospike_py.exception import InvalidArgError
+
+
+def _sent(server):
+    return sum(node.stats["commands"] for node in server.nodes)
+
+
+@pytest.mark.parametrize(
+    ("key", "fragment"),
+    [
+        (["test", "s", "k"], "must be a tuple"),
+        (("test", "s"), "3 or 4 items"),
+        (("test", "s", "k", b"short", "extra"), "3 or 4 items"),
+        (("test", "s", 1.5), "float"),
+        (("test", "s", None), "user key or a digest"),
+        (("test", "s", None, b"x" * 5), "digest must be 20 bytes"),
+        (("test", "s", True), "bool"),
+        (("test", "s", {"a": 1}), "user key must be"),
+        (("n" * 32, "s", "k"), "namespace 'nnnnn"),
+        (("test", "s" * 64, "k"), "63"),
+        ((1, "s", "k"), "namespace must be a str"),
+        (("", "s", "k"), "namespace must not be empty"),
+        (("test", "s", 2**63), "64-bit"),
+    ],
+)
+def test_malformed_keys_are_refused_before_sending(client, server, key, fragment):
+    before = _sent(server)
+    with pytest.raises(InvalidArgError) as info:
+        client.put(key, {"a": 1})
+    assert fragment in str(info.value)
+    assert _sent(server) == before
+
+
+@pytest.mark.parametrize(
+    ("bins", "fragment"),
+    [
+        ({"big": 2**63}, "bin 'big'"),
+        ({"neg": -(2**63) - 1}, "bin 'neg'"),
+        ({"t": (1, 2)}, "bin 't': unsupported type for an Aerospike value: tuple"),
+        ({"s": {1, 2}}, "bin 's'"),
+        ({"o": object()}, "bin 'o'"),
+        ({"m": {1.5: "x"}}, "map key 1.5"),
+        ({"m": {True: "x"}}, "map key True"),
+        ({"nested": [1, [2, {"x": (3,)}]]}, "bin 'nested'"),
+        ({"é" * 8: 1}, "is 16 bytes; Aerospike allows 15"),
+        ({"temperature_celsius": 1}, "'temperature_celsius' is 19 bytes"),
+        ({1: "x"}, "bin name must be a str"),
+    ],
+)
+def test_unsupported_values_and_names_are_refused(client, server, key, bins, fragment):
+    before = _sent(server)
+    with pytest.raises(InvalidArgError) as info:
+        client.put(key, bins)
+    assert fragment in str(info.value)
+    assert _sent(server) == before
+    assert client.exists(key).meta is None
+
+
+def test_bins_must_be_a_non_empty_dict(client, key):
+    with pytest.raises(InvalidArgError, match="bins must be a dict"):
+        client.put(key, [("a", 1)])
+    with pytest.raises(InvalidArgError, match="at least one bin"):
+        client.put(key, {})
+
+
+@pytest.mark.parametrize(
+    ("policy", "fragment"),
+    [
+        ({"total_timeout": "1000"}, "WritePolicy['total_timeout'] must be an int"),
+        ({"total_timeout": -1}, "allowed: 0..None"),
+        ({"exists": 99}, "WritePolicy['exists'] is 99"),
+        ({"key": "send"}, "WritePolicy['key']"),
+        ({"no_such_key": 1}, "unknown key 'no_such_key' in WritePolicy"),
+        ({"durable_delete": "yes"}, "must be a bool"),
+        ({"ttl": -7}, "WritePolicy['ttl']"),
+    ],
+)
+def test_policy_values_of_the_wrong_type_are_refused(client, key, policy, fragment):
+    with pytest.raises(InvalidArgError) as info:
+        client.put(key, {"a": 1}, policy=policy)
+    assert fragment in str(info.value)
+
+
+def test_read_policy_is_checked_too(client, key):
+    with pytest.raises(InvalidArgError, match="ReadPolicy"):
+        client.get(key, {"replica": 42})
+
+
+def test_meta_is_checked(client, key):
+    with pytest.raises(InvalidArgError, match="unknown key 'tll' in meta"):
+        client.put(key, {"a": 1}, meta={"tll": 10})
+    with pytest.raises(InvalidArgError, match="meta must be a dict"):
+        client.put(key, {"a": 1}, meta=[("ttl", 1)])
+
+
+def test_operation_lists_are_checked(client, key):
+    from aerospike_py import operations as op
+
+    with pytest.raises(InvalidArgError, match="ops is empty"):
+        client.operate(key, [])
+    with pytest.raises(InvalidArgError, match="no 'op' key"):
+        client.operate(key, [{"bin": "a"}])
+    with pytest.raises(InvalidArgError, match="unknown op code 999"):
+        client.operate(key, [{"op": 999, "bin": "a"}])
+    with pytest.raises(InvalidArgError, match="needs the key 'val'"):
+        client.operate(key, [{"op": aerospike_py.OPERATOR_WRITE, "bin": "a"}])
+    with pytest.raises(InvalidArgError, match="increment of bin 'a' needs an int"):
+        client.operate(key, [op.increment("a", "1")])
+
+
+def test_increment_and_append_values_are_checked(client, key):
+    with pytest.raises(InvalidArgError, match="int or float offset"):
+        client.increment(key, "n", "5")
+    with pytest.raises(InvalidArgError, match="str or bytes"):
+        client.append(key, "s", 5)
+    with pytest.raises(InvalidArgError, match="TTL in seconds"):
+        client.touch(key, -1)
+
+
+def test_client_config_is_checked_when_built():
+    with pytest.raises(InvalidArgError, match="needs 'hosts'"):
+        aerospike_py.client({})
+    with pytest.raises(InvalidArgError, match="is empty"):
+        aerospike_py.client({"hosts": []})
+    with pytest.raises(InvalidArgError, match="unknown key"):
+        aerospike_py.client({"hosts": [("127.0.0.1", 3000)], "max_conns": 5})
+    with pytest.raises(InvalidArgError, match="port must be 1..65535"):
+        aerospike_py.client({"hosts": [("127.0.0.1", 70000)]})
+    with pytest.raises(InvalidArgError, match="auth_mode"):
+        aerospike_py.client({"hosts": [("127.0.0.1", 3000)], "auth_mode": 7})
+
+
+def test_calls_before_connect_say_so():
+    client = aerospike_py.client({"hosts": [("127.0.0.1", 3000)]})
+    with pytest.raises(aerospike_py.ClientError, match="not connected"):
+        client.get(("test", "s", "k"))
+    assert client.ping() is False
+    client.close()  # closing a never-connected client is fine
+
+
+def test_connecting_to_nothing_is_a_cluster_error():
+    client = aerospike_py.client({"hosts": [("127.0.0.1", 1)], "timeout": 200})
+    with pytest.raises(aerospike_py.ClusterError, match="127.0.0.1:1"):
+        client.connect()
