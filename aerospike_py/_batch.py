@@ -603,8 +603,11 @@ def check_list(value: Any, what: str) -> Sequence[Any]:
 
 
 def _key_at(items: Sequence[Any], position: int, where: str) -> KeyInfo:
-    with _naming(f"{where}[{position}]"):
+    # A plain try (not _naming): this runs once per key of every batch.
+    try:
         return parse_key(items[position])
+    except InvalidArgError as exc:
+        raise InvalidArgError(f"{where}[{position}]: {exc}") from None
 
 
 def parse_keys(keys: Any) -> list[KeyInfo]:

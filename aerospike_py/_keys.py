@@ -11,7 +11,6 @@ from aerospike_py.wire.digest import (
     DIGEST_SIZE,
     compute_digest,
     key_particle,
-    partition_id,
 )
 
 MAX_NAMESPACE = 31
@@ -38,9 +37,10 @@ class KeyInfo:
         self.set_name = set_name
         self.user_key = user_key
         self.digest = digest
-        self.ns_bytes = namespace.encode()
-        self.set_bytes = set_name.encode()
-        self.partition = partition_id(digest)
+        self.ns_bytes = _checked_names.get(namespace) or namespace.encode()
+        self.set_bytes = _checked_names.get(set_name) or set_name.encode()
+        # partition id: low 12 bits of the digest's first two bytes, LE
+        self.partition = (digest[0] | (digest[1] << 8)) & 0x0FFF
 
     def key_field(self) -> bytes:
         """The KEY field (particle type + bytes) for send-key writes."""
@@ -62,14 +62,27 @@ class KeyInfo:
         return AerospikeKey(self.namespace, self.set_name, self.user_key, self.digest)
 
 
+# Names already checked, with their UTF-8 bytes: keys repeat the same
+# namespace and set on every call, so they are checked once. Bounded so a
+# stream of distinct set names cannot grow it without limit.
+_checked_names: dict[str, bytes] = {}
+_MAX_CHECKED_NAMES = 4096
+
+
 def check_name(kind: str, value: Any, limit: int) -> str:
-    if not isinstance(value, str):
+    if isinstance(value, str):
+        known = _checked_names.get(value)
+        if known is not None and len(known) <= limit:
+            return value
+    else:
         raise InvalidArgError(f"{kind} must be a str, not {type(value).__name__}")
-    size = len(value.encode())
-    if size > limit:
+    encoded = value.encode()
+    if len(encoded) > limit:
         raise InvalidArgError(
-            f"{kind} {value!r} is {size} bytes; Aerospike allows {limit}"
+            f"{kind} {value!r} is {len(encoded)} bytes; Aerospike allows {limit}"
         )
+    if len(_checked_names) < _MAX_CHECKED_NAMES:
+        _checked_names[value] = encoded
     return value
 
 

@@ -218,63 +218,49 @@ def encode_message(
 
 def decode_message(data: bytes | memoryview, pos: int = 0) -> tuple[Message, int]:
     """Decode the AS_MSG at ``data[pos:]``; return it and the end offset."""
+    if type(data) is not bytes:
+        data = bytes(data)
     end = len(data)
     if end - pos < HEADER_SIZE:
         raise MessageError("AS_MSG shorter than its 22-byte header")
-    (
-        header_size,
-        info1,
-        info2,
-        info3,
-        info4,
-        result_code,
-        generation,
-        record_ttl,
-        transaction_ttl,
-        n_fields,
-        n_ops,
-    ) = _HEADER.unpack_from(data, pos)
-    if header_size != HEADER_SIZE:
-        raise MessageError(f"AS_MSG header size is {header_size}, expected 22")
+    header = _unpack_header(data, pos)
+    if header[0] != HEADER_SIZE:
+        raise MessageError(f"AS_MSG header size is {header[0]}, expected 22")
     pos += HEADER_SIZE
     fields: dict[int, bytes] = {}
-    for _ in range(n_fields):
+    for _ in range(header[9]):
         if end - pos < 5:
             raise MessageError("field header runs past the end of the message")
-        size, field_type = _FIELD_HEADER.unpack_from(data, pos)
+        size, field_type = _unpack_field_header(data, pos)
         stop = pos + 4 + size
         if size < 1 or stop > end:
             raise MessageError(f"field {field_type} runs past the end of the message")
-        fields[field_type] = bytes(data[pos + 5 : stop])
+        fields[field_type] = data[pos + 5 : stop]
         pos = stop
     ops: list[Op] = []
-    for _ in range(n_ops):
+    for _ in range(header[10]):
         if end - pos < 8:
             raise MessageError("op header runs past the end of the message")
-        size, op_type, ptype, _flags, name_len = _OP_HEADER.unpack_from(data, pos)
+        size, op_type, ptype, _flags, name_len = _unpack_op_header(data, pos)
         stop = pos + 4 + size
+        name_end = pos + 8 + name_len
         if size < 4 + name_len or stop > end:
             raise MessageError("op runs past the end of the message")
-        name_end = pos + 8 + name_len
         try:
-            name = bytes(data[pos + 8 : name_end]).decode()
+            name = data[pos + 8 : name_end].decode()
         except UnicodeDecodeError as exc:
             raise MessageError("bin name is not valid UTF-8") from exc
-        ops.append(Op(op_type, ptype, name, bytes(data[name_end:stop])))
+        ops.append(_new_op(Op, (op_type, ptype, name, data[name_end:stop])))
         pos = stop
-    message = Message(
-        info1,
-        info2,
-        info3,
-        info4,
-        result_code,
-        generation,
-        record_ttl,
-        transaction_ttl,
-        fields,
-        ops,
-    )
+    message = _new_message(Message, (*header[1:9], fields, ops))
     return message, pos
+
+
+_unpack_header = _HEADER.unpack_from
+_unpack_field_header = _FIELD_HEADER.unpack_from
+_unpack_op_header = _OP_HEADER.unpack_from
+_new_op = tuple.__new__
+_new_message = tuple.__new__
 
 
 def read_op(name: str) -> Op:

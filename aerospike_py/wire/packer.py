@@ -19,6 +19,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from msgpack import unpackb as _msgpack_unpackb
+
 from aerospike_py.exception import InvalidArgError
 from aerospike_py.wire.values import (
     HLL,
@@ -604,8 +606,73 @@ _HANDLERS: dict[int, Callable[[Unpacker, int], Any]] = {
 }
 
 
+class _OrderHeader:
+    """The ``c7 00 <flags>`` element that opens an ordered list or map."""
+
+    __slots__ = ("flags",)
+
+    def __init__(self, flags: int) -> None:
+        self.flags = flags
+
+    def __hash__(self) -> int:
+        return hash(("order", self.flags))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _OrderHeader) and other.flags == self.flags
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    if not data:
+        return _OrderHeader(code & 0xFF)
+    if code == -1 and len(data) == 1:
+        return INFINITY if data[0] == 1 else WILDCARD
+    return _ExtValue(code & 0xFF, data)
+
+
+def _adapt(value: Any) -> Any:
+    """Turn the C decoder's raw values into ours (typed strings, order)."""
+    kind = type(value)
+    if kind is bytes:
+        return _typed_string(value)
+    if kind is list:
+        if value and type(value[0]) is _OrderHeader:
+            items = [_adapt(item) for item in value[1:]]
+            return OrderedList(items) if value[0].flags & 1 else items
+        return [_adapt(item) for item in value]
+    if kind is dict:
+        result: dict[Any, Any] = {}
+        for key, item in value.items():
+            if type(key) is _OrderHeader:
+                order = key.flags & 3
+                if order == 3:
+                    result = KeyValueOrderedDict()
+                elif order == 1:
+                    result = KeyOrderedDict()
+                continue
+            result[_adapt(key)] = _adapt(item)
+        return result
+    if kind is int and value > INT64_MAX:
+        return value - (1 << 64)  # the server reads 0xcf as signed
+    return value
+
+
 def unpack(data: bytes | bytearray | memoryview) -> Any:
-    """Decode one value that fills ``data`` exactly."""
+    """Decode one value that fills ``data`` exactly.
+
+    The msgpack C decoder does the parsing and the result is adapted; any
+    input it does not take as is (list map keys, malformed bytes) goes
+    through the pure-Python decoder, which also gives the precise error.
+    """
+    try:
+        raw = _msgpack_unpackb(
+            data, raw=True, strict_map_key=False, ext_hook=_ext_hook, use_list=True
+        )
+    except Exception:
+        return _unpack_pure(data)
+    return _adapt(raw)
+
+
+def _unpack_pure(data: bytes | bytearray | memoryview) -> Any:
     unpacker = Unpacker(data)
     value = unpacker.unpack()
     if unpacker.pos != unpacker.end:
