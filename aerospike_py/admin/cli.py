@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from aerospike_py import _constants as C
 from aerospike_py._sync.client import Client
@@ -61,10 +61,18 @@ class CommandFailed(Exception):
     """A command could not do its job; the message is printed as is."""
 
 
+class TextSink(Protocol):
+    """Where output goes: a text stream, or a framework's wrapper of one."""
+
+    def write(self, text: str, /) -> Any: ...
+
+    def flush(self) -> Any: ...
+
+
 class Output:
     """Print for people or, with --json, for machines."""
 
-    def __init__(self, out: TextIO, as_json: bool) -> None:
+    def __init__(self, out: TextSink, as_json: bool) -> None:
         self.out = out
         self.as_json = as_json
 
@@ -100,7 +108,7 @@ class Run:
     ctx: AdminContext
     output: Output
     stdin: TextIO
-    err: TextIO
+    err: TextSink
 
 
 # -- the parser ---------------------------------------------------------------
@@ -246,8 +254,8 @@ def main(
     argv: list[str] | None,
     context: AdminContext,
     *,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
+    out: TextSink | None = None,
+    err: TextSink | None = None,
 ) -> int:
     """Parse ``argv`` and run the command; return the exit status."""
     parser = build_parser(context.prog)
@@ -262,8 +270,8 @@ def execute(
     args: argparse.Namespace,
     context: AdminContext,
     *,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
+    out: TextSink | None = None,
+    err: TextSink | None = None,
     stdin: TextIO | None = None,
 ) -> int:
     """Run parsed arguments; print a one-line error and return 1 on failure."""
@@ -290,7 +298,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _confirm(
-    args: argparse.Namespace, question: str, stdin: TextIO, err: TextIO
+    args: argparse.Namespace, question: str, stdin: TextIO, err: TextSink
 ) -> None:
     if args.yes:
         return
@@ -634,7 +642,7 @@ class Progress:
     """A one-line progress bar on stderr (only when asked for)."""
 
     def __init__(
-        self, err: TextIO, total: int | None, enabled: bool, label: str
+        self, err: TextSink, total: int | None, enabled: bool, label: str
     ) -> None:
         self.err = err
         self.total = total

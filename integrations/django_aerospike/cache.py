@@ -109,7 +109,8 @@ class AerospikeCache(BaseCache):
             timeout = self.default_timeout
         if timeout is None:
             return None
-        return max(EXPIRED, math.ceil(timeout))
+        seconds: int = max(EXPIRED, math.ceil(timeout))
+        return seconds
 
     def _keys(self, keys: Iterable[str], version: int | None) -> dict[str, str]:
         """Map the made key of each of ``keys`` back to the caller's key."""

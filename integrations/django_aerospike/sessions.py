@@ -126,14 +126,14 @@ class SessionStore(SessionBase):
         return self._loaded(await self._aengine.load(key) if key else None)
 
     def create(self) -> None:
-        data = self._get_session(no_load=True)
+        data = self._get_session(no_load=True)  # type: ignore[attr-defined]
         self._session_key = self._engine.create(
             data, math.ceil(self.get_expiry_age()), key_factory=self._new_key
         )
         self.modified = True
 
     async def acreate(self) -> None:
-        data = await self._aget_session(no_load=True)
+        data = await self._aget_session(no_load=True)  # type: ignore[attr-defined]
         ttl = math.ceil(await self.aget_expiry_age())
         self._session_key = await self._aengine.create(
             data, ttl, key_factory=self._new_key
@@ -148,7 +148,7 @@ class SessionStore(SessionBase):
         """
         if self.session_key is None:
             return self.create()
-        data = self._get_session(no_load=must_create)
+        data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
         try:
             self._engine.save(
                 self.session_key,
@@ -165,7 +165,7 @@ class SessionStore(SessionBase):
     async def asave(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return await self.acreate()
-        data = await self._aget_session(no_load=must_create)
+        data = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
         try:
             await self._aengine.save(
                 self.session_key,
