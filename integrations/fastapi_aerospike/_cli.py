@@ -58,20 +58,77 @@ def load_target(spec: str) -> Any:
 
 
 def settings_of(target: Any) -> AerospikeSettings:
-    """The AerospikeSettings an app, a lifespan or a settings object holds."""
+    """The AerospikeSettings an app, a lifespan or a settings object holds.
+
+    An app's lifespan is often not ``fastapi_aerospike.lifespan(...)``
+    itself: ``include_router`` merges lifespans, and apps compose their own
+    around ours. The lifespan found is the one reachable from the app's
+    lifespan context through wrappers, closures and the globals of the
+    functions involved.
+    """
     if isinstance(target, AerospikeLifespan):
         return target.settings
     router = getattr(target, "router", None)
-    lifespan = getattr(router, "lifespan_context", None)
-    if isinstance(lifespan, AerospikeLifespan):
-        return lifespan.settings
-    if router is not None:
+    if router is None:
+        return resolve_settings(target)
+    found = find_lifespans(getattr(router, "lifespan_context", None))
+    if len(found) == 1:
+        return found[0].settings
+    hint = (
+        "; point --app at the settings you give to fastapi_aerospike.lifespan "
+        "instead"
+    )
+    if not found:
         raise TypeError(
-            "this app's lifespan is not fastapi_aerospike.lifespan(...) itself "
-            "(it is composed or wrapped); point --app at the settings you give "
-            "to fastapi_aerospike.lifespan instead"
+            "no fastapi_aerospike.lifespan(...) is reachable from this app's "
+            "lifespan" + hint
         )
-    return resolve_settings(target)
+    raise TypeError(
+        f"this app's lifespan reaches {len(found)} fastapi_aerospike "
+        "lifespans with different settings" + hint
+    )
+
+
+def find_lifespans(root: Any, depth: int = 6) -> list[AerospikeLifespan]:
+    """The distinct AerospikeLifespans reachable from ``root``."""
+    found: dict[int, AerospikeLifespan] = {}
+    seen: set[int] = set()
+
+    def visit(obj: Any, depth: int) -> None:
+        if depth < 0 or id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, AerospikeLifespan):
+            found.setdefault(id(obj.settings), obj)
+            return
+        func = getattr(obj, "__func__", obj)
+        for inner in (
+            getattr(obj, "__wrapped__", None),
+            getattr(obj, "__self__", None),
+            getattr(obj, "func", None),
+        ):
+            if inner is not None:
+                visit(inner, depth - 1)
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                visit(cell.cell_contents, depth - 1)
+            except ValueError:  # an empty cell
+                continue
+        code = getattr(func, "__code__", None)
+        namespace = getattr(func, "__globals__", None)
+        if code is None or not isinstance(namespace, dict):
+            return
+        for name in code.co_names:
+            value = namespace.get(name)
+            # Our lifespans, and the app's own functions that may enter one.
+            if isinstance(value, AerospikeLifespan) or (
+                callable(value)
+                and getattr(value, "__module__", None) == func.__module__
+            ):
+                visit(value, depth - 1)
+
+    visit(root, depth)
+    return list(found.values())
 
 
 def admin_context(settings: AerospikeSettings) -> AdminContext:

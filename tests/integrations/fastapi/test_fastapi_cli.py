@@ -35,6 +35,13 @@ APP_MODULE = textwrap.dedent(
             yield state
 
     composed = FastAPI(lifespan=composed_lifespan)
+
+    from fastapi_aerospike import health_router
+
+    with_router = FastAPI(lifespan=lifespan(settings))
+    with_router.include_router(health_router)
+
+    plain = FastAPI()
     """
 )
 
@@ -96,8 +103,18 @@ def test_session_count_counts_the_apps_sessions(app_module, aerospike_client, se
     assert code == 0 and json.loads(out) == {"sessions": 2}
 
 
-def test_a_composed_lifespan_asks_for_the_settings_instead(app_module):
-    code, _, err = run("--app", f"{app_module}:composed", "ping")
+@pytest.mark.parametrize("attribute", ["composed", "with_router"])
+def test_a_composed_or_merged_lifespan_is_found(app_module, attribute):
+    # include_router merges the app's lifespan with the router's; an app's
+    # own lifespan may enter ours. Both still name the app's settings.
+    code, out, err = run("--app", f"{app_module}:{attribute}", "--json", "ping")
+
+    assert (code, err) == (0, "")
+    assert json.loads(out)["nodes"] == 1
+
+
+def test_an_app_without_the_aerospike_lifespan_asks_for_the_settings(app_module):
+    code, _, err = run("--app", f"{app_module}:plain", "ping")
 
     assert code == 1
     assert "point --app at the settings" in err and err.count("\n") == 1

@@ -56,3 +56,17 @@ def test_check_health_folds_into_an_apps_own_check(make_app, serve):
         return {"aerospike": aerospike.status, "queue": "ok"}
 
     assert serve(app).get("/ready").json() == {"aerospike": "ok", "queue": "ok"}
+
+
+def test_the_openapi_schema_lists_health_once_without_warnings(make_app, serve):
+    import warnings
+
+    app = make_app()
+    app.include_router(health_router)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        schema = serve(app).get("/openapi.json").json()
+
+    assert list(schema["paths"]["/health"]) == ["get"]
+    assert serve(app).head("/health").status_code == 200
