@@ -44,6 +44,17 @@ class TTLForbiddenError(ForbiddenError):
     """The namespace refuses records with a TTL (nsup-period 0)."""
 
 
+def ttl_forbidden(namespace: str, what: str, remedy: str) -> TTLForbiddenError:
+    """The explanation for code 22 on a write with a TTL."""
+    return TTLForbiddenError(
+        f"namespace {namespace!r} refuses records with a TTL because it has no "
+        f"expiry (nsup-period 0), so {what} cannot be stored. Set nsup-period "
+        "in the namespace config (embedded server: --namespace "
+        f"{namespace}:nsup-period=120){remedy}",
+        22,
+    )
+
+
 class SessionExists(Exception):
     """A session created with ``must_create`` already existed."""
 

@@ -5,7 +5,12 @@ as coroutines.
 """
 
 from aerospike_py._async.sessions import AsyncSessionEngine
-from aerospike_py._cache_codec import SessionExists, SessionMissing, new_session_key
+from aerospike_py._cache_codec import (
+    SessionExists,
+    SessionMissing,
+    TTLForbiddenError,
+    new_session_key,
+)
 from aerospike_py._sync.sessions import SessionEngine
 
 __all__ = [
@@ -13,5 +18,6 @@ __all__ = [
     "SessionEngine",
     "SessionExists",
     "SessionMissing",
+    "TTLForbiddenError",
     "new_session_key",
 ]

@@ -28,7 +28,7 @@ from aerospike_py._cache_codec import (
     CacheMiss,
     Codec,
     Serializer,
-    TTLForbiddenError,
+    ttl_forbidden,
     storage_key,
 )
 from aerospike_py.exception import (
@@ -118,12 +118,8 @@ class CacheEngine:
 
     def _explain(self, exc: AerospikeError) -> AerospikeError:
         if isinstance(exc, ForbiddenError) and exc.code == 22:
-            return TTLForbiddenError(
-                f"namespace {self.namespace!r} refuses records with a TTL because "
-                "it has no expiry (nsup-period 0). Set nsup-period in the "
-                "namespace config (embedded server: --namespace "
-                f"{self.namespace}:nsup-period=120), or cache without a timeout",
-                22,
+            return ttl_forbidden(
+                self.namespace, "cache entries", ", or cache without a timeout"
             )
         return exc
 

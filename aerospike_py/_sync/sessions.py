@@ -25,9 +25,12 @@ from aerospike_py._cache_codec import (
     SessionMissing,
     get_serializer,
     new_session_key,
+    ttl_forbidden,
 )
 from aerospike_py.exception import (
+    ForbiddenError,
     InvalidArgError,
+    RecordTooBig,
     RecordExistsError,
     RecordNotFound,
 )
@@ -140,6 +143,20 @@ class SessionEngine:
             raise SessionExists(session_key) from None
         except RecordNotFound:
             raise SessionMissing(session_key) from None
+        except ForbiddenError as exc:
+            raise self._explain(exc) from exc
+        except RecordTooBig as exc:
+            raise RecordTooBig(
+                f"session {session_key[:8]}… holds {len(payload)} bytes once "
+                "serialized, more than the namespace's record size limit; keep "
+                "large data out of the session (store it under its own key)",
+                exc.code,
+            ) from exc
+
+    def _explain(self, exc: ForbiddenError) -> ForbiddenError:
+        if exc.code == 22:
+            return ttl_forbidden(self.namespace, "sessions", "")
+        return exc
 
     def create(
         self,
@@ -182,6 +199,8 @@ class SessionEngine:
             (self.client()).touch(self.record_key(session_key), ttl)
         except RecordNotFound:
             return False
+        except ForbiddenError as exc:
+            raise self._explain(exc) from exc
         return True
 
     def ttl(self, session_key: str) -> int | None:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from helpers import BlockingView
 
-from aerospike_py.sessions import SessionExists, SessionMissing
+from aerospike_py.exception import RecordTooBig
+from aerospike_py.server import EmbeddedServer, NamespaceConfig
+from aerospike_py.sessions import (
+    AsyncSessionEngine,
+    SessionEngine,
+    SessionExists,
+    SessionMissing,
+    TTLForbiddenError,
+)
 
 
 def test_create_load_save_delete(sessions):
@@ -66,3 +75,33 @@ def test_expiring_a_live_session_with_must_exist_is_not_missing(sessions):
     assert sessions.exists(key) is False
     with pytest.raises(SessionMissing):
         sessions.save(key, {"a": 3}, -10, must_exist=True)
+
+
+def test_a_namespace_without_expiry_explains_why_sessions_fail(
+    client_factory, aerospike_set
+):
+    plain = NamespaceConfig("plain", nsup_period=0)
+    with EmbeddedServer(namespaces=["test", plain]) as server:
+        client = client_factory(server.client_config())
+        store = (
+            SessionEngine(client, namespace="plain", set_name=aerospike_set)
+            if client_factory.kind == "sync"
+            else BlockingView(
+                AsyncSessionEngine(
+                    client._target, namespace="plain", set_name=aerospike_set
+                ),
+                client._loop,
+            )
+        )
+
+        with pytest.raises(TTLForbiddenError, match="so sessions cannot be stored"):
+            store.create({"user": 1}, 300)
+
+
+def test_a_session_too_big_to_store_says_so_and_keeps_the_old_data(sessions):
+    key = sessions.create({"user": 1}, 300)
+
+    with pytest.raises(RecordTooBig, match="record size limit"):
+        sessions.save(key, {"blob": "x" * (2 * 1024 * 1024)}, 300)
+
+    assert sessions.load(key) == {"user": 1}
