@@ -26,8 +26,8 @@ from aerospike_py._cache_codec import (
     CacheMiss,
     Codec,
     Serializer,
-    ttl_forbidden,
     storage_key,
+    ttl_forbidden,
 )
 from aerospike_py.exception import (
     AerospikeError,

@@ -30,9 +30,9 @@ from aerospike_py._cache_codec import (
 from aerospike_py.exception import (
     ForbiddenError,
     InvalidArgError,
-    RecordTooBig,
     RecordExistsError,
     RecordNotFound,
+    RecordTooBig,
 )
 
 log = logging.getLogger("aerospike_py.sessions")
