@@ -28,6 +28,7 @@ from aerospike_py.server.storage import (
     TTL_USE_DEFAULT,
     Namespace,
     StoredRecord,
+    void_time_on_wire,
 )
 from aerospike_py.wire import message as msg
 from aerospike_py.wire import particle
@@ -50,7 +51,10 @@ def reply(
 ) -> bytes:
     """Return a framed single-record reply."""
     return msg.encode_message(
-        result_code=result, generation=generation, record_ttl=void_time, ops=ops
+        result_code=result,
+        generation=generation,
+        record_ttl=void_time_on_wire(void_time),
+        ops=ops,
     )
 
 

@@ -232,7 +232,8 @@ class EmbeddedServer:
     # -- control for tests ---------------------------------------------------
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the server's clock forward (records expire as time passes)."""
+        """Move the server's clock forward: records expire as if ``seconds``
+        had passed, and the TTLs clients read count down accordingly."""
         self.cluster.clock.advance(seconds)
 
     def delay_replies(self, seconds: float) -> None:

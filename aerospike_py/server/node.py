@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from aerospike_py.server import commands, errors, info, tls
 from aerospike_py.server.cluster import ServerCluster
+from aerospike_py.server.storage import serving_clock
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire import message as msg
 from aerospike_py.wire.digest import partition_id
@@ -168,6 +169,7 @@ class ServerNode:
             tls.client_common_name(writer.get_extra_info("peercert")),
         )
         current_connection.set(connection)
+        serving_clock.set(self.cluster.clock)
         try:
             await self._serve_frames(reader, writer, connection)
         except (asyncio.IncompleteReadError, ConnectionError, OSError):

@@ -26,7 +26,7 @@ from aerospike_py.server import commands, errors, geo, sindex
 from aerospike_py.server.errors import Failure
 from aerospike_py.server.node import Reply, multi_handlers
 from aerospike_py.server.ops import NO_RESULT, READ_HANDLERS, OpContext, encode_result
-from aerospike_py.server.storage import Namespace, StoredRecord
+from aerospike_py.server.storage import Namespace, StoredRecord, void_time_on_wire
 from aerospike_py.wire import message as msg
 from aerospike_py.wire import particle as pt
 from aerospike_py.wire.digest import DIGEST_SIZE, N_PARTITIONS, partition_id
@@ -463,7 +463,7 @@ def record_message(
     return msg.encode_message(
         info1=msg.INFO1_GET_NO_BINS if no_bin_data else 0,
         generation=record.generation,
-        record_ttl=record.void_time,
+        record_ttl=void_time_on_wire(record.void_time),
         fields=fields,
         ops=bins,
         framed=False,

@@ -7,6 +7,7 @@ in nanoseconds since the Unix epoch.
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,26 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.offset_ns += int(seconds * 1_000_000_000)
+
+    def to_wire(self, void_time: int) -> int:
+        """``void_time`` as clients must see it: clients compute a record's
+        TTL from their own (unadvanced) clock, so replies carry void times
+        moved back by the advance."""
+        if not void_time or not self.offset_ns:
+            return void_time
+        return max(1, void_time - self.offset_ns // 1_000_000_000)
+
+
+# The clock of the node serving the current connection (each connection is
+# served by its own task), for the replies that carry void times.
+serving_clock: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
+    "serving_clock", default=None
+)
+
+
+def void_time_on_wire(void_time: int) -> int:
+    clock = serving_clock.get()
+    return void_time if clock is None else clock.to_wire(void_time)
 
 
 @dataclass

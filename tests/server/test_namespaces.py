@@ -41,6 +41,20 @@ def test_records_past_their_ttl_are_gone(server, client):
     assert client.exists(key).meta is None
 
 
+def test_ttls_read_back_count_down_with_the_advanced_clock(server, client):
+    old, new = ("test", "countdown", "old"), ("test", "countdown", "new")
+    client.put(old, {"a": 1}, meta={"ttl": 100})
+    server.advance_clock(60)
+    client.put(new, {"a": 1}, meta={"ttl": 100})
+
+    assert 39 <= client.get(old).meta.ttl <= 40
+    assert 99 <= client.get(new).meta.ttl <= 100
+    low, high = sorted(r.meta.ttl for r in client.query("test", "countdown").results())
+    assert 39 <= low <= 40 and 99 <= high <= 100
+    first, second = client.batch_read([old, new]).batch_records
+    assert 39 <= first.record.meta.ttl <= 40 and 99 <= second.record.meta.ttl <= 100
+
+
 def test_record_without_ttl_outlives_clock_jumps(server, client):
     key = ("test", "expiry", "forever")
     client.put(key, {"a": 1})
