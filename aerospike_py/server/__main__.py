@@ -13,39 +13,16 @@ import argparse
 import signal
 import sys
 import threading
-from dataclasses import fields
 
 from aerospike_py.server.embedded import EmbeddedServer
 from aerospike_py.server.storage import NamespaceConfig
 
-_SETTINGS = {
-    f.name.replace("_", "-"): f for f in fields(NamespaceConfig) if f.name != "name"
-}
-
 
 def parse_namespace(spec: str) -> NamespaceConfig:
-    """Parse ``NAME[:setting=value,...]`` into a NamespaceConfig."""
-    name, _, rest = spec.partition(":")
-    config = NamespaceConfig(name)
-    for item in filter(None, rest.split(",")):
-        key, sep, value = item.partition("=")
-        setting = _SETTINGS.get(key.strip())
-        if setting is None or not sep:
-            known = ", ".join(sorted(_SETTINGS))
-            raise argparse.ArgumentTypeError(
-                f"unknown namespace setting {key!r} in {spec!r}; known: {known}"
-            )
-        if setting.type in (bool, "bool"):
-            parsed: object = value.strip().lower() in ("1", "true", "yes", "on")
-        else:
-            try:
-                parsed = int(value)
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"namespace setting {key!r} needs an integer, got {value!r}"
-                ) from None
-        setattr(config, setting.name, parsed)
-    return config
+    try:
+        return NamespaceConfig.parse(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

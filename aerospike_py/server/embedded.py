@@ -35,7 +35,7 @@ NamespaceSpec = str | NamespaceConfig
 def _namespace_configs(namespaces: Iterable[NamespaceSpec]) -> list[NamespaceConfig]:
     configs = []
     for spec in namespaces:
-        configs.append(NamespaceConfig(spec) if isinstance(spec, str) else spec)
+        configs.append(NamespaceConfig.parse(spec) if isinstance(spec, str) else spec)
     if not configs:
         raise ValueError("the server needs at least one namespace")
     names = [config.name for config in configs]
@@ -65,8 +65,11 @@ class EmbeddedServer:
         enable_quotas: bool = False,
         tls: server_tls.ServerTLS | Mapping[str, Any] | None = None,
     ) -> None:
-        """``security`` turns access control on, with the user ``admin``
-        (password ``admin_password``) as a fresh Enterprise server has it;
+        """``namespaces`` are names, ``NAME:setting=value,...`` strings as
+        on the command line (``"cache:default-ttl=3600"``), or
+        NamespaceConfig objects. ``security`` turns access control on, with
+        the user ``admin`` (password ``admin_password``) as a fresh
+        Enterprise server has it;
         ``session_ttl`` is the seconds a login token lives; quotas on roles
         need ``enable_quotas``. ``tls`` (a ServerTLS or a dict of its
         fields) makes every node listen with TLS only.

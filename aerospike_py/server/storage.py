@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from aerospike_py.wire.digest import N_PARTITIONS, partition_id
@@ -74,6 +74,38 @@ class NamespaceConfig:
     @property
     def expiry_enabled(self) -> bool:
         return self.nsup_period > 0 or self.allow_ttl_without_nsup
+
+    @classmethod
+    def parse(cls, spec: str) -> NamespaceConfig:
+        """``NAME[:setting=value,...]``, settings named as in aerospike.conf
+        (``cache:default-ttl=3600,nsup-period=60``); ValueError if unknown."""
+        name, _, rest = spec.partition(":")
+        config = cls(name.strip())
+        settings = {
+            f.name.replace("_", "-"): f for f in fields(cls) if f.name != "name"
+        }
+        for item in filter(None, rest.split(",")):
+            key, sep, value = item.partition("=")
+            setting = settings.get(key.strip())
+            if setting is None or not sep:
+                known = ", ".join(sorted(settings))
+                raise ValueError(
+                    f"unknown namespace setting {key.strip()!r} in {spec!r}; "
+                    f"known: {known}"
+                )
+            parsed: object
+            if setting.type in (bool, "bool"):
+                parsed = value.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                try:
+                    parsed = int(value)
+                except ValueError:
+                    raise ValueError(
+                        f"namespace setting {key.strip()!r} in {spec!r} needs an "
+                        f"integer, got {value!r}"
+                    ) from None
+            setattr(config, setting.name, parsed)
+        return config
 
 
 class StoredRecord:

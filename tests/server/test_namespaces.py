@@ -94,3 +94,19 @@ def test_sets_info_counts_objects(client):
         client.put(("test", "counted", i), {"a": i})
     entries = client.info_random_node("sets/test/counted")
     assert "objects=3" in entries
+
+
+def test_namespace_strings_take_settings_as_on_the_command_line():
+    with EmbeddedServer(namespaces=["test", "cache:default-ttl=3600"]) as server:
+        client = aerospike_py.client(server.client_config()).connect()
+        client.put(("test", "s", "k"), {"a": 1})
+        client.put(("cache", "s", "k"), {"a": 1})
+
+        assert client.get(("cache", "s", "k")).meta.ttl in (3599, 3600)
+        assert client.get(("test", "s", "k")).bins == {"a": 1}
+        client.close()
+
+
+def test_an_unknown_namespace_setting_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown namespace setting 'default_ttl'"):
+        EmbeddedServer(namespaces=["cache:default_ttl=3600"])
