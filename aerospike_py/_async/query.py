@@ -319,17 +319,25 @@ class AsyncQuery:
         self._bins: tuple[str, ...] | None = None
         self._filter: _query.Filter | None = None
 
-    def select(self, *bins: str) -> None:
-        """Return only these bins (no names: every bin again)."""
-        self._bins = tuple(check_bin_name(name) for name in bins) or None
+    def select(self, *bins: str) -> AsyncQuery:
+        """Return only these bins (no names: every bin again).
 
-    def where(self, predicate: tuple[Any, ...]) -> None:
-        """Filter through a secondary index; see :mod:`aerospike_py.predicates`."""
+        Returns the query, so calls chain as with the official client.
+        """
+        self._bins = tuple(check_bin_name(name) for name in bins) or None
+        return self
+
+    def where(self, predicate: tuple[Any, ...]) -> AsyncQuery:
+        """Filter through a secondary index; see :mod:`aerospike_py.predicates`.
+
+        Returns the query: ``client.query(ns, s).where(p).results()``.
+        """
         if self._filter is not None:
             raise InvalidArgError(
                 "this query already has a where() predicate; the server takes one"
             )
         self._filter = _query.filter_from_predicate(predicate)
+        return self
 
     async def results(self, policy: Mapping[str, Any] | None = None) -> list[Record]:
         """Read every matching record into a list."""

@@ -87,6 +87,17 @@ def test_select_with_where_returns_only_the_selected_bins(
     assert all(set(r.bins) == {"w"} for r in query.results())
 
 
+def test_select_and_where_chain_like_the_official_client(
+    client, fill, make_index, aerospike_set
+):
+    fill(10, lambda i: {"v": i, "w": i * 10})
+    make_index("integer", "v")
+
+    query = client.query("test", aerospike_set).select("w").where(p.between("v", 5, 6))
+
+    assert sorted(r.bins["w"] for r in query.results()) == [50, 60]
+
+
 def test_contains_and_range_on_a_list_index(client, fill, make_index, aerospike_set):
     fill(10, lambda i: {"v": i, "l": [i, i + 1, "word"]})
     make_index("list", "l", None, aerospike_py.INDEX_NUMERIC)
