@@ -487,7 +487,7 @@ RESULT_TEXT: dict[int, str] = {
     74: "quotas not enabled",
     75: "invalid quota",
     80: "not authenticated",
-    81: "role violation",
+    81: "role violation: the user's roles lack the privilege this command needs",
     82: "client address not allowlisted",
     83: "quota exceeded",
     100: "UDF execution failed",

@@ -12,9 +12,11 @@ from aerospike_py._sync._backend import Connection, Lock
 from aerospike_py._sync.pool import Authenticator, ConnectionPool
 from aerospike_py._config import ClientSettings
 from aerospike_py.cluster.hosts import Host
-from aerospike_py.exception import ClientError, ConnectionFailure
+from aerospike_py.exception import ClientError, ConnectionFailure, from_result_code
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire.message import MSG_INFO
+
+NOT_AUTHENTICATED = 80
 
 log = logging.getLogger("aerospike_py.cluster")
 
@@ -129,5 +131,19 @@ def request_info(
 def check_node_reply(reply: dict[str, str], commands: list[str], address: str) -> None:
     """Make sure every info command was answered."""
     missing = [command for command in commands if command not in reply]
-    if missing:
-        raise ClientError(f"{address} did not answer info command(s) {missing}")
+    if not missing:
+        return
+    for line in reply:
+        # One error line in place of the answers refuses the whole request.
+        refusal = info_codec.parse_value_error(line)
+        if refusal is None:
+            continue
+        code, text = refusal
+        detail = f"{address} refused info commands: {text}"
+        if code == NOT_AUTHENTICATED:
+            detail = (
+                f"{address} needs a login: the cluster has security enabled, "
+                "so set 'user' and 'password' in the ClientConfig"
+            )
+        raise from_result_code(code, detail)
+    raise ClientError(f"{address} did not answer info command(s) {missing}")

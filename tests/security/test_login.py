@@ -14,6 +14,7 @@ from aerospike_py.exception import (
     InvalidArgError,
     InvalidCredentialError,
     InvalidUserError,
+    NotAuthenticatedError,
 )
 from aerospike_py.server import EmbeddedServer
 from aerospike_py.wire import admin
@@ -98,6 +99,15 @@ def test_admin_commands_on_a_server_without_security_say_so(client_factory, serv
         client.admin_query_users_info()
     assert caught.value.code == 52
     assert "security not enabled" in str(caught.value)
+
+
+def test_connecting_without_credentials_says_a_login_is_needed(
+    client_factory, secure_server
+):
+    config = {"hosts": [("127.0.0.1", secure_server.port)]}
+
+    with pytest.raises(NotAuthenticatedError, match="set 'user' and 'password'"):
+        client_factory(config)
 
 
 def test_requests_before_login_are_refused_with_80(secure_server):
