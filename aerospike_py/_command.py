@@ -370,7 +370,7 @@ def apply(
     args: Any,
     settings: WriteSettings,
 ) -> Command:
-    """Call a UDF on one record (PROTOCOL.md 13.1); the result is its return.
+    """Call a UDF on one record ; the result is its return.
 
     A UDF decides itself whether the record is created, so, as in the
     official clients, the exists and generation policies are not sent: the
@@ -384,18 +384,34 @@ def apply(
         settings.ttl,
     )
     return _write_command(
-        key, plain, [], parse=_parse_apply(key), name="apply", extra_fields=fields
+        key,
+        plain,
+        [],
+        parse=_parse_apply(key, fields[0][1].decode()),
+        name="apply",
+        extra_fields=fields,
     )
 
 
-def _parse_apply(key: KeyInfo) -> Parser:
+# The server's text for a call whose module could not start: it is not
+# registered, or it failed to load.
+MODULE_NOT_LOADED = "UDF: Execution Error 1"
+
+
+def _parse_apply(key: KeyInfo, module: str) -> Parser:
     def parse(body: bytes, node: str) -> Any:
         message, _ = msg.decode_message(body)
         bins = _decode_bins(message.ops)
         if message.result_code == C.AEROSPIKE_ERR_UDF and "FAILURE" in bins:
+            failure = bins["FAILURE"]
+            if failure == MODULE_NOT_LOADED:
+                failure += (
+                    f": module {module!r} is not registered or failed to load "
+                    "(udf_list shows the registered modules)"
+                )
             raise from_result_code(
                 message.result_code,
-                f"{bins['FAILURE']} (key ({key.namespace!r}, {key.set_name!r}, "
+                f"{failure} (key ({key.namespace!r}, {key.set_name!r}, "
                 f"{key.user_key!r}) on node {node})",
                 node=node,
             )

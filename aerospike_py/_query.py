@@ -465,6 +465,33 @@ def unavailable_error(pids: list[int], namespace: str) -> AerospikeError:
     )
 
 
+_INDEX_CREATORS = {
+    particle.INTEGER: "index_integer_create",
+    particle.STRING: "index_string_create",
+    particle.BLOB: "index_blob_create",
+    particle.GEOJSON: "index_geo2dsphere_create",
+}
+RESULT_INDEX_NOT_FOUND = 201
+
+
+def explain_failure(error: AerospikeError, spec: QuerySpec) -> AerospikeError:
+    """Name the bin and set of a where() that no index serves."""
+    if error.code != RESULT_INDEX_NOT_FOUND or spec.filter is None:
+        return error
+    where = spec.filter
+    scope = f"{spec.namespace}.{spec.set_name}" if spec.set_name else spec.namespace
+    creator = _INDEX_CREATORS.get(where.particle_type, "index_*_create")
+    collection = INDEX_TYPE_NAMES.get(where.index_type, "DEFAULT")
+    if collection != "DEFAULT":
+        creator += f"(..., index_type=INDEX_TYPE_{collection})"
+    return from_result_code(
+        RESULT_INDEX_NOT_FOUND,
+        f"no secondary index serves where() on bin {where.bin_name!r} of {scope}; "
+        f"create one with {creator} first",
+        node=error.node,
+    )
+
+
 # -- index and truncate info commands ----------------------------------------------
 
 INDEX_DATATYPES = {

@@ -256,7 +256,7 @@ class _Run:
         node.pool.release(connection)
         if frame.error is not None:
             node.stats.errors += 1
-            raise frame.error
+            raise _query.explain_failure(frame.error, self.spec)
 
     def _read_frames(
         self, task: _query.NodeTask[Node], connection: Connection, channel: _Channel

@@ -318,12 +318,20 @@ def test_query_without_a_matching_index_raises_index_not_found(
 ):
     fill(3, lambda i: {"v": i, "s": "a"})
     make_index("integer", "v")
-    for predicate in [p.equals("nope", 1), p.equals("v", "text"), p.equals("s", "a")]:
+    cases = [
+        (p.equals("nope", 1), "'nope'", "index_integer_create"),
+        (p.equals("v", "text"), "'v'", "index_string_create"),
+        (p.equals("s", "a"), "'s'", "index_string_create"),
+    ]
+    for predicate, bin_name, creator in cases:
         query = client.query("test", aerospike_set)
         query.where(predicate)
         with pytest.raises(IndexNotFound) as info:
             query.results()
         assert info.value.code == 201
+        message = str(info.value)
+        assert f"bin {bin_name} of test.{aerospike_set}" in message
+        assert creator in message
 
 
 def test_creating_an_index_again_is_fine_but_a_new_definition_is_refused(

@@ -167,9 +167,13 @@ def test_an_unknown_function_raises_function_not_found(client, register, key):
         client.apply(key, module, "no_such_function")
 
 
-def test_an_unknown_module_raises_udf_error(client, key):
-    with pytest.raises(UDFError, match="UDF: Execution Error 1"):
-        client.apply(key, "no_such_module", "f")
+def test_an_unknown_module_raises_udf_error_naming_the_module(client, key):
+    with pytest.raises(UDFError, match="UDF: Execution Error 1") as info:
+        client.apply(key, "no_such_module", "f", [])
+
+    assert "module 'no_such_module' is not registered or failed to load" in str(
+        info.value
+    )
 
 
 @pytest.mark.parametrize("function", ["spin", "stubborn", "spin_in_coroutine"])
