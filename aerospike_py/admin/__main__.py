@@ -20,7 +20,14 @@ from aerospike_py.admin.cli import AdminContext, add_subcommands, execute
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m aerospike_py.admin", description="Aerospike admin commands."
+        prog="python -m aerospike_py.admin",
+        description="Aerospike admin commands.",
+        epilog=(
+            "environment: AEROSPIKE_HOSTS (comma-separated seeds), AEROSPIKE_USER "
+            "and AEROSPIKE_PASSWORD (credentials of security-enabled clusters), "
+            "AEROSPIKE_NEW_PASSWORD (the password of user create/set-password). "
+            "Credentials are never taken from arguments."
+        ),
     )
     parser.add_argument(
         "--host",

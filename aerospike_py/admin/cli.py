@@ -31,6 +31,7 @@ from aerospike_py.exception import AerospikeError, InvalidArgError
 from aerospike_py.wire import info as info_codec
 
 PASSWORD_ENV = "AEROSPIKE_NEW_PASSWORD"
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE, what a shell reports for ``cmd | head``
 
 INDEX_TYPES = {
     "numeric": "index_integer_create",
@@ -150,6 +151,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     remove = index.add_parser("remove", help="drop an index")
     remove.add_argument("namespace")
     remove.add_argument("name")
+    _add_yes(remove)
 
     udf = commands.add_parser("udf", help="Lua UDF modules").add_subparsers(
         dest="action", metavar="ACTION"
@@ -160,6 +162,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     put.add_argument("path")
     drop = udf.add_parser("remove", help="unregister a module")
     drop.add_argument("module")
+    _add_yes(drop)
 
     _add_security(commands)
 
@@ -186,6 +189,23 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     session.required = True
     session.add_parser("count", help="how many live sessions there are")
+    _accept_json_after_the_command(parser)
+
+
+def _accept_json_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """Let every command take ``--json`` after its name too
+    (``load dump.jsonl --json``), without overriding one given before it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if not any("--json" in a.option_strings for a in sub._actions):
+                    sub.add_argument(
+                        "--json",
+                        action="store_true",
+                        default=argparse.SUPPRESS,
+                        help="machine-readable output",
+                    )
+                _accept_json_after_the_command(sub)
 
 
 def _add_yes(parser: argparse.ArgumentParser) -> None:
@@ -208,7 +228,9 @@ def _add_security(commands: Any) -> None:
     )
     create.add_argument("name")
     create.add_argument("--roles", default="", help="comma-separated roles")
-    users.add_parser("drop", help="drop a user").add_argument("name")
+    drop_user = users.add_parser("drop", help="drop a user")
+    drop_user.add_argument("name")
+    _add_yes(drop_user)
     for action in ("grant", "revoke"):
         change = users.add_parser(action, help=f"{action} roles")
         change.add_argument("name")
@@ -234,7 +256,9 @@ def _add_security(commands: Any) -> None:
     create_role.add_argument("--allowlist", default="", help="comma-separated CIDRs")
     create_role.add_argument("--read-quota", type=int, default=0)
     create_role.add_argument("--write-quota", type=int, default=0)
-    roles.add_parser("drop", help="drop a role").add_argument("name")
+    drop_role = roles.add_parser("drop", help="drop a role")
+    drop_role.add_argument("name")
+    _add_yes(drop_role)
     for action in ("grant", "revoke"):
         change = roles.add_parser(action, help=f"{action} privileges")
         change.add_argument("name")
@@ -283,6 +307,13 @@ def execute(
     try:
         client = context.connect()
         handler(args, Run(client, context, output, stdin or sys.stdin, err))
+    except BrokenPipeError:
+        # The reader went away (``dump ... | head``): stop quietly, as the
+        # shell's tools do, and keep the interpreter from flushing into the
+        # closed pipe again at exit.
+        if out is sys.stdout:
+            _silence_stdout()
+        return SIGPIPE_STATUS
     except (AerospikeError, CommandFailed, OSError, ValueError) as exc:
         err.write(f"error: {_one_line(exc)}\n")
         return 1
@@ -290,6 +321,13 @@ def execute(
         if client is not None and context.close_after:
             client.close()
     return 0
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -374,16 +412,21 @@ def _namespaces(args: argparse.Namespace, run: Run) -> None:
         rows.append(
             {
                 "namespace": name,
-                "objects": values.get("objects", ""),
-                "replication-factor": values.get("replication-factor", ""),
-                "default-ttl": values.get("default-ttl", ""),
-                "nsup-period": values.get("nsup-period", ""),
+                "objects": _number(values.get("objects", "")),
+                "replication-factor": _number(values.get("replication-factor", "")),
+                "default-ttl": _number(values.get("default-ttl", "")),
+                "nsup-period": _number(values.get("nsup-period", "")),
             }
         )
     run.output.table(
         rows,
         ["namespace", "objects", "replication-factor", "default-ttl", "nsup-period"],
     )
+
+
+def _number(text: str) -> int | str:
+    """An info count as a number (JSON readers compare them), else as is."""
+    return int(text) if text.isdigit() else text
 
 
 def _sets(args: argparse.Namespace, run: Run) -> None:
@@ -397,8 +440,8 @@ def _sets(args: argparse.Namespace, run: Run) -> None:
             {
                 "namespace": values.get("ns", ""),
                 "set": values.get("set", ""),
-                "objects": values.get("objects", ""),
-                "sindexes": values.get("sindexes", ""),
+                "objects": _number(values.get("objects", "")),
+                "sindexes": _number(values.get("sindexes", "")),
             }
         )
     run.output.table(rows, ["namespace", "set", "objects", "sindexes"])
@@ -468,6 +511,8 @@ def _index_create(args: argparse.Namespace, run: Run) -> None:
 
 
 def _index_remove(args: argparse.Namespace, run: Run) -> None:
+    question = f"Drop index {args.name} of namespace {args.namespace}?"
+    _confirm(args, question, run.stdin, run.err)
     run.client.index_remove(args.namespace, args.name)
     run.output.data({"removed": args.name}, f"index {args.name} removed")
 
@@ -494,6 +539,7 @@ def _udf_put(args: argparse.Namespace, run: Run) -> None:
 
 
 def _udf_remove(args: argparse.Namespace, run: Run) -> None:
+    _confirm(args, f"Unregister UDF module {args.module}?", run.stdin, run.err)
     run.client.udf_remove(args.module)
     run.output.data({"removed": args.module}, f"removed {args.module}")
 
@@ -548,6 +594,7 @@ def _user_create(args: argparse.Namespace, run: Run) -> None:
 
 
 def _user_drop(args: argparse.Namespace, run: Run) -> None:
+    _confirm(args, f"Drop user {args.name}?", run.stdin, run.err)
     run.client.admin_drop_user(args.name)
     run.output.data({"dropped": args.name}, f"user {args.name} dropped")
 
@@ -617,6 +664,7 @@ def _role_create(args: argparse.Namespace, run: Run) -> None:
 
 
 def _role_drop(args: argparse.Namespace, run: Run) -> None:
+    _confirm(args, f"Drop role {args.name}?", run.stdin, run.err)
     run.client.admin_drop_role(args.name)
     run.output.data({"dropped": args.name}, f"role {args.name} dropped")
 
@@ -730,6 +778,12 @@ def _load(args: argparse.Namespace, run: Run) -> None:
         if entry["key"] is not None:
             key: tuple[Any, ...] = (namespace, set_name, entry["key"])
         elif entry.get("digest"):
+            if set_name != entry["set"]:
+                raise CommandFailed(
+                    f"line {number}: the record was stored without its key, and "
+                    "its digest is computed from its set name, so it can only be "
+                    f"loaded into set {entry['set']!r}, not {set_name!r}"
+                )
             key = (namespace, set_name, None, bytes.fromhex(entry["digest"]))
         else:
             raise CommandFailed(f"line {number}: neither a key nor a digest")

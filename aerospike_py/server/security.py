@@ -140,7 +140,7 @@ INFO_PERMS: dict[str, Perm] = {
     "tip": Perm.SERVICE_CTRL,
     "tip-clear": Perm.SERVICE_CTRL,
     "xdr-set-filter": Perm.XDR_SET_FILTER,
-    # The embedded server's own node control (server/control.py).
+    # The embedded server's own node control (server/node_control.py).
     "embedded-control": Perm.SERVICE_CTRL,
 }
 # Info commands whose permission can be granted per namespace and set.

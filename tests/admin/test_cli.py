@@ -66,7 +66,7 @@ def test_sets_lists_record_counts(run, aerospike_client, aerospike_set):
         aerospike_client.put(("test", aerospike_set, i), {"a": i})
     _, out, _ = run("--json", "sets", "test")
     row = next(r for r in json.loads(out) if r["set"] == aerospike_set)
-    assert row["objects"] == "3"
+    assert row["objects"] == 3
 
 
 def test_truncate_needs_confirmation(run, aerospike_client, aerospike_set):
@@ -87,7 +87,12 @@ def test_index_create_list_remove(run, aerospike_set):
     assert code == 0, err
     code, out, _ = run("--json", "index", "list", "test")
     assert any(row["name"] == name and row["bin"] == "age" for row in json.loads(out))
-    assert run("index", "remove", "test", name)[0] == 0
+    code, _, err = run("index", "remove", "test", name)
+    assert code == 1 and "refusing without --yes" in err
+    code, out, _ = run("index", "list", "test", "--json")  # --json after works
+    assert any(row["name"] == name for row in json.loads(out))
+
+    assert run("index", "remove", "test", name, "--yes")[0] == 0
     code, out, _ = run("--json", "index", "list", "test")
     assert all(row["name"] != name for row in json.loads(out))
 
@@ -121,6 +126,22 @@ def test_dump_then_load_round_trips_every_value_type(
     assert code == 0, err
     for key, bins in records.items():
         assert aerospike_client.get(("test", target, key)).bins == bins
+
+
+def test_records_stored_without_keys_reload_into_their_own_set_only(
+    run, aerospike_client, aerospike_set, tmp_path
+):
+    aerospike_client.put(("test", aerospike_set, "k"), {"a": 1})  # digest only
+    dump_file = tmp_path / "dump.jsonl"
+    assert run("dump", "test", aerospike_set, "-o", str(dump_file))[0] == 0
+    aerospike_client.truncate("test", aerospike_set, 0)
+
+    code, _, err = run("load", str(dump_file), "--set", "elsewhere")
+    assert code == 1
+    assert f"can only be loaded into set {aerospike_set!r}" in err
+
+    assert run("load", str(dump_file))[0] == 0
+    assert aerospike_client.get(("test", aerospike_set, "k")).bins == {"a": 1}
 
 
 def test_load_reports_the_bad_line(run, tmp_path):
@@ -161,3 +182,25 @@ def test_standalone_module_entry_point(aerospike_server, capsys):
     code = admin_main(["--host", f"127.0.0.1:{aerospike_server.port}", "ping"])
     assert code == 0
     assert "ok: 1 node(s)" in capsys.readouterr().out
+
+
+def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
+    aerospike_server, aerospike_client, aerospike_set
+):
+    import subprocess
+    import sys
+
+    for i in range(2000):
+        aerospike_client.put(("test", aerospike_set, i), {"pad": "x" * 200})
+    command = [sys.executable, "-m", "aerospike_py.admin"]
+    command += ["--host", f"127.0.0.1:{aerospike_server.port}"]
+    command += ["dump", "test", aerospike_set]
+    dump = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert dump.stdout is not None
+    first = dump.stdout.readline()  # like `| head -1`: read one line, then close
+    dump.stdout.close()
+    _, err = dump.communicate(timeout=30)
+
+    assert json.loads(first)["set"] == aerospike_set
+    assert err == b""
+    assert dump.returncode == 141

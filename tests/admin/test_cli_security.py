@@ -47,7 +47,9 @@ def test_user_lifecycle_through_the_commands(admin, secure_server, monkeypatch):
     with aerospike_py.client(config).connect() as alice:
         alice.put(("test", "cli_sec", 1), {"a": 1})
     assert _run(admin, "user", "revoke", "alice", "read-write")[0] == 0
-    assert _run(admin, "user", "drop", "alice")[0] == 0
+    code, _, err = _run(admin, "user", "drop", "alice")
+    assert code == 1 and "Drop user alice? - refusing without --yes" in err
+    assert _run(admin, "user", "drop", "alice", "--yes")[0] == 0
     code, out, _ = _run(admin, "--json", "user", "list")
     assert "alice" not in {u["user"] for u in json.loads(out)}
 
@@ -64,7 +66,10 @@ def test_role_lifecycle_through_the_commands(admin):
     code, out, _ = _run(admin, "--json", "role", "list")
     roles = {r["role"]: r["privileges"] for r in json.loads(out)}
     assert "write:test:reports" in roles["reporting"]
-    assert _run(admin, "role", "drop", "reporting")[0] == 0
+    assert _run(admin, "role", "drop", "reporting")[0] == 1
+    assert _run(admin, "role", "drop", "reporting", "--yes")[0] == 0
+    code, out, _ = _run(admin, "--json", "role", "list")
+    assert "reporting" not in {r["role"] for r in json.loads(out)}
 
 
 def test_refusals_are_one_line_errors(secure_server, monkeypatch):

@@ -207,3 +207,19 @@ def test_server_process_serves_three_nodes_from_the_command_line():
             assert len(client.get_node_names()) == 3
             client.put(("test", "cli", 1), {"a": 1})
             assert client.get(("test", "cli", 1)).bins == {"a": 1}
+
+
+def test_the_control_command_runs_as_a_module_without_warnings(cluster):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "aerospike_py.server.control"]
+    result = subprocess.run(
+        [*command, "--port", str(cluster.port), "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.count(":up") == 3

@@ -125,7 +125,7 @@ def test_index_create_and_list(run, aerospike_set):
     assert created.exit_code == 0, created.output
     listed = json.loads(run("--json", "index", "list", "test").output)
     assert any(row["name"] == name and row["bin"] == "age" for row in listed)
-    assert run("index", "remove", "test", name).exit_code == 0
+    assert run("index", "remove", "test", name, "--yes").exit_code == 0
 
 
 def test_user_commands_report_a_server_without_security(run):

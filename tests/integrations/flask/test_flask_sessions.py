@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 
 import pytest
 from flask import Flask, flash, get_flashed_messages, request, session
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
+from aerospike_py.exception import ClusterError, RecordTooBig
+from aerospike_py.sessions import TTLForbiddenError
 from flask_aerospike import ConfigError, regenerate_session
 from flask_aerospike.sessions import AerospikeSessionInterface
 
@@ -170,9 +174,8 @@ def test_refreshing_touches_the_ttl_without_rewriting_the_data(
     after = aerospike_client.get(key)
     assert "session" in response.headers["Set-Cookie"]
     assert after.bins == before.bins
-    # The client reads a TTL against its own clock, 300 s behind the
-    # server's now: a TTL renewed to the full lifetime reads 300 s longer.
-    assert after.meta.ttl >= LIFETIME + 290
+    # Without the refresh 300 s would be left.
+    assert after.meta.ttl >= LIFETIME - 10
 
 
 def test_an_unmodified_session_is_not_written_without_refresh(
@@ -200,6 +203,56 @@ def test_vary_cookie_is_sent_when_the_session_was_read(session_app):
     client = session_app.test_client()
     assert "Cookie" in client.get("/get").headers.get("Vary", "")
     assert "Vary" not in client.get("/plain").headers
+
+
+def test_a_request_that_never_uses_the_session_does_not_read_it(
+    session_app, server
+):
+    client = session_app.test_client()
+    client.get("/set?user=ada")
+    with server.recording() as received:
+        response = client.get("/plain")
+    assert response.text == "no session here"
+    assert received == []
+    assert "Set-Cookie" not in response.headers
+    assert "Vary" not in response.headers
+
+
+def test_routes_that_never_use_the_session_work_while_the_store_is_down(
+    make_session_app, stoppable_server
+):
+    app = make_session_app(AEROSPIKE=stoppable_server.client_config())
+    client = app.test_client()
+    client.get("/set?user=ada")
+    stoppable_server.stop()
+    response = client.get("/plain")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with pytest.raises(ClusterError):
+        client.get("/get")
+    assert client.get_cookie("session") is not None
+
+
+def test_a_write_keeps_what_was_stored_before(session_app):
+    client = session_app.test_client()
+    client.get("/set?user=ada")
+    client.get("/set?lang=python")
+    assert client.get("/get").json == {"user": "ada", "lang": "python"}
+
+
+def test_a_session_used_outside_the_proxy_still_varies_on_cookie(session_app):
+    client = session_app.test_client()
+    client.get("/set?user=ada")
+    cookie = client.get_cookie("session").value
+    backend = interface(session_app)
+    headers = {"Cookie": f"session={cookie}"}
+    with session_app.test_request_context(headers=headers):
+        opened = backend.open_session(session_app, request)
+        assert opened["user"] == "ada"
+        response = Response()
+        backend.save_session(session_app, opened, response)
+    assert "session=" in response.headers["Set-Cookie"]
+    assert "Cookie" in response.headers["Vary"]
 
 
 def test_a_tampered_cookie_gives_a_fresh_empty_session(session_app):
@@ -400,3 +453,78 @@ def test_regenerate_session_without_aerospike_sessions_says_how_to_enable_them(
         pytest.raises(RuntimeError, match="AEROSPIKE_SESSIONS = True"),
     ):
         regenerate_session()
+
+
+# -- writes the store refuses ----------------------------------------------------
+
+
+@pytest.fixture
+def plain_app(make_session_app, plain_server):
+    """Sessions in a namespace without expiry, errors answered as in production."""
+    return make_session_app(
+        TESTING=False,
+        AEROSPIKE=plain_server.client_config(),
+        AEROSPIKE_SESSION_NAMESPACE="plain",
+    )
+
+
+def logged_errors(caplog) -> list[BaseException]:
+    return [record.exc_info[1] for record in caplog.records if record.exc_info]
+
+
+def test_a_namespace_without_expiry_fails_the_save_with_the_fix(
+    make_session_app, plain_server
+):
+    app = make_session_app(
+        AEROSPIKE=plain_server.client_config(), AEROSPIKE_SESSION_NAMESPACE="plain"
+    )
+    with pytest.raises(TTLForbiddenError, match="plain:nsup-period=120"):
+        app.test_client().get("/set?user=ada")
+
+
+def test_a_refused_save_is_logged_once_with_the_explanation(plain_app, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = plain_app.test_client().get("/set?user=ada")
+    assert response.status_code == 500
+    (error,) = logged_errors(caplog)
+    assert isinstance(error, TTLForbiddenError)
+    assert "nsup-period" in caplog.text
+
+
+def test_request_finalizing_failure_logs_the_explanation(plain_app, caplog):
+    @plain_app.get("/fail")
+    def fail():
+        session["user"] = "ada"
+        raise RuntimeError("the view failed")
+
+    with caplog.at_level(logging.ERROR):
+        response = plain_app.test_client().get("/fail")
+    assert response.status_code == 500
+    (finalizing,) = [
+        record
+        for record in caplog.records
+        if record.getMessage().startswith("Request finalizing failed")
+    ]
+    assert isinstance(finalizing.exc_info[1], TTLForbiddenError)
+    assert "refuses records with a TTL" in str(finalizing.exc_info[1])
+
+
+def test_a_session_too_big_to_store_is_logged_and_the_stored_one_kept(
+    make_session_app, caplog
+):
+    app = make_session_app(TESTING=False)
+
+    @app.get("/hoard")
+    def hoard():
+        session["blob"] = "x" * (2 * 1024 * 1024)
+        return "ok"
+
+    client = app.test_client()
+    client.get("/set?user=ada")
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/hoard")
+    assert response.status_code == 500
+    (error,) = logged_errors(caplog)
+    assert isinstance(error, RecordTooBig)
+    assert "record size limit" in str(error)
+    assert client.get("/get").json == {"user": "ada"}
