@@ -84,6 +84,16 @@ def _book_id(page: Page, title: str) -> str:
     return match.group(1)
 
 
+def _sign_out_control(page: Page) -> bool:
+    """Whether the page's nav bar holds a sign-out button for the demo user."""
+    nav = re.search(r"<nav\b.*?</nav>", page.text, flags=re.S)
+    button = (
+        r'<form\b[^>]*action="/logout".*?<button\b[^>]*>\s*Sign out\s+'
+        + re.escape(common.DEMO_USER)
+    )
+    return nav is not None and re.search(button, nav.group(0), flags=re.S) is not None
+
+
 def visit(app: RunningApp, out: TextIO) -> bool:
     """Run the scripted session on one app; True when every step passed."""
     browser = Browser(app.url)
@@ -104,6 +114,9 @@ def visit(app: RunningApp, out: TextIO) -> bool:
         form = {"username": common.DEMO_USER, "password": common.DEMO_PASSWORD}
         page = browser.post("/login", form)
         _expect(page.url.endswith("/books") and "<h2>Books</h2>" in page.text, "books")
+
+    def nav_after_sign_in() -> None:
+        _expect(_sign_out_control(browser.last), "a nav bar with a sign-out button")
 
     def add_book() -> None:
         form = {"title": title, "author": "Ada", "year": "1843"}
@@ -153,6 +166,7 @@ def visit(app: RunningApp, out: TextIO) -> bool:
         ("signed-out visit redirects to sign-in", signed_out_redirects),
         ("wrong password is refused", wrong_password_refused),
         ("sign in with the demo account", sign_in),
+        ("signed in: the nav bar offers sign-out", nav_after_sign_in),
         ("add a book and see it listed", add_book),
         ("edit the book", edit_book),
         ("admin command: cache clear", clear_cache_with_admin_command),

@@ -34,7 +34,9 @@ TEMPLATES = [
         "DIRS": [os.path.join(os.path.dirname(__file__), "templates")],
         "OPTIONS": {
             "context_processors": [
-                "django.contrib.messages.context_processors.messages"
+                # base.html shows the nav bar when request.session.user is set.
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
             ]
         },
     }

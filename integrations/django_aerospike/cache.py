@@ -18,15 +18,27 @@ Timeouts, Django's meaning -> the record TTL the engine is given:
     DEFAULT_TIMEOUT   the alias' TIMEOUT (300 s unless configured)
     None              never expires (Aerospike TTL -1)
     0 or negative     nothing is stored, an existing entry is deleted
-    n > 0             ceil(n) seconds (Aerospike TTLs are whole seconds)
+    n > 0             ceil(n) seconds (Aerospike TTLs are whole seconds),
+                      at most ten years (315360000 s, the server's limit)
 
 Aerospike's own TTL 0 ("the namespace default") is never sent.
+
+With ``ignore_exceptions`` an outage turns reads and fills (get, add, set,
+get_many, set_many, has_key, touch, ttl, get_or_set) into logged misses,
+but invalidations (delete, delete_many, delete_pattern, clear, a timeout
+of 0 or less) and counters (incr, decr) still raise: a swallowed
+invalidation leaves stale data behind, a swallowed increment a wrong
+count. Locks and key scans raise too, except the lock of
+``get_or_set(..., lock_timeout=...)``, which then computes the value
+without it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -34,7 +46,10 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ImproperlyConfigured
 
+from aerospike_py._async.cache import OUTAGES
 from aerospike_py._async.client import AsyncClient
+from aerospike_py._cache_codec import ttl_forbidden
+from aerospike_py._policy import MAX_TTL
 from aerospike_py._sync.client import Client
 from aerospike_py.cache import (
     AsyncCacheEngine,
@@ -42,12 +57,19 @@ from aerospike_py.cache import (
     CacheEngine,
     CacheLock,
     CacheMiss,
+    TTLForbiddenError,
 )
+from aerospike_py.exception import ForbiddenError, InvalidArgError
 from django_aerospike import conf
 from django_aerospike.connections import SharedClient
 
+log = logging.getLogger("django_aerospike.cache")
+
 EXPIRED = 0  # get_backend_timeout(): Django asked for "expire now"
 GLOB_SPECIALS = "*?["  # a lone "]" is already literal
+# Aerospike integers are signed 64-bit; the server's add wraps around.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 
 class AerospikeCache(BaseCache):
@@ -104,12 +126,14 @@ class AerospikeCache(BaseCache):
 
         None means never expires and EXPIRED (0) means "do not store":
         Django stores nothing for a timeout of 0 or less (ticket 21147).
+        Longer than Aerospike's ten-year limit is cut to that limit, as a
+        timeout Django's own backends accept must not fail here.
         """
         if timeout is DEFAULT_TIMEOUT:
             timeout = self.default_timeout
         if timeout is None:
             return None
-        seconds: int = max(EXPIRED, math.ceil(timeout))
+        seconds: int = min(max(EXPIRED, math.ceil(timeout)), MAX_TTL)
         return seconds
 
     def _keys(self, keys: Iterable[str], version: int | None) -> dict[str, str]:
@@ -265,19 +289,32 @@ class AerospikeCache(BaseCache):
         await self._aengine.delete_many(self._keys(keys, version))
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Add ``delta`` on the server in one operation; the TTL is kept."""
-        key = self.make_and_validate_key(key, version=version)
-        try:
-            return self._engine.incr(key, delta)
-        except CacheMiss:
-            raise ValueError(f"Key '{key}' not found") from None
+        """Add ``delta`` on the server in one operation; the TTL is kept.
+
+        Raise ValueError for a missing key, TypeError for a value that is
+        not an integer, and OverflowError (leaving the value as it was)
+        when the result would not fit a signed 64-bit integer.
+        """
+        made = self.make_and_validate_key(key, version=version)
+        _check_delta(key, delta)
+        with _counter_errors(key):
+            value = self._engine.incr(made, delta)
+            if _wrapped(value, delta):
+                # Adding -delta undoes this add exactly: adds commute, so
+                # increments made meanwhile by others are kept.
+                self._engine.incr(made, -delta)
+                raise _overflow(key, delta)
+        return value
 
     async def aincr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        key = self.make_and_validate_key(key, version=version)
-        try:
-            return await self._aengine.incr(key, delta)
-        except CacheMiss:
-            raise ValueError(f"Key '{key}' not found") from None
+        made = self.make_and_validate_key(key, version=version)
+        _check_delta(key, delta)
+        with _counter_errors(key):
+            value = await self._aengine.incr(made, delta)
+            if _wrapped(value, delta):
+                await self._aengine.incr(made, -delta)
+                raise _overflow(key, delta)
+        return value
 
     async def adecr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return await self.aincr(key, -delta, version=version)
@@ -324,14 +361,28 @@ class AerospikeCache(BaseCache):
         """Return the cached value; on a miss store ``default`` (or its result).
 
         With ``lock_timeout`` (seconds) only one caller computes a missing
-        value while the others wait for it (stampede protection).
+        value while the others wait for it (stampede protection). With
+        ``ignore_exceptions``, a lock the outage makes unreachable is done
+        without: the value is computed and returned, as without a lock.
         """
-        key = self.make_and_validate_key(key, version=version)
+        made = self.make_and_validate_key(key, version=version)
         ttl = self.get_backend_timeout(timeout)
         if ttl == EXPIRED:
-            value = self._engine.get(key, self._missing_key)
+            value = self._engine.get(made, self._missing_key)
             return _resolve(default) if value is self._missing_key else value
-        return self._engine.get_or_set(key, default, ttl, lock_timeout=lock_timeout)
+        if lock_timeout is None:
+            return self._engine.get_or_set(made, default, ttl)
+        compute = _Once(default)
+        try:
+            with _explain_fill_lock(self._engine.namespace):
+                return self._engine.get_or_set(
+                    made, compute, ttl, lock_timeout=lock_timeout
+                )
+        except OUTAGES as exc:
+            if not self._engine.ignore_exceptions:
+                raise
+            _log_unlocked_fill(key, exc)
+        return compute()
 
     async def aget_or_set(
         self,
@@ -342,14 +393,24 @@ class AerospikeCache(BaseCache):
         *,
         lock_timeout: int | None = None,
     ) -> Any:
-        key = self.make_and_validate_key(key, version=version)
+        made = self.make_and_validate_key(key, version=version)
         ttl = self.get_backend_timeout(timeout)
         if ttl == EXPIRED:
-            value = await self._aengine.get(key, self._missing_key)
+            value = await self._aengine.get(made, self._missing_key)
             return _resolve(default) if value is self._missing_key else value
-        return await self._aengine.get_or_set(
-            key, default, ttl, lock_timeout=lock_timeout
-        )
+        if lock_timeout is None:
+            return await self._aengine.get_or_set(made, default, ttl)
+        compute = _Once(default)
+        try:
+            with _explain_fill_lock(self._aengine.namespace):
+                return await self._aengine.get_or_set(
+                    made, compute, ttl, lock_timeout=lock_timeout
+                )
+        except OUTAGES as exc:
+            if not self._aengine.ignore_exceptions:
+                raise
+            _log_unlocked_fill(key, exc)
+        return compute()
 
     def clear(self) -> None:
         """Remove every entry of this cache: a truncate of its own set."""
@@ -401,10 +462,11 @@ class AerospikeCache(BaseCache):
         """Return a cluster-wide lock (use it as a context manager).
 
         ``timeout`` bounds how long a holder keeps it; ``blocking_timeout``
-        how long acquiring waits (None: up to ``timeout``).
+        how long acquiring waits (None: up to ``timeout``). A lock always
+        has a TTL, so a namespace without expiry refuses it (explained).
         """
         name = self.make_and_validate_key(key, version=version)
-        return self._engine.lock(name, timeout, blocking_timeout=blocking_timeout)
+        return AerospikeCacheLock(self._engine, name, timeout, blocking_timeout)
 
     def alock(
         self,
@@ -415,7 +477,7 @@ class AerospikeCache(BaseCache):
     ) -> AsyncCacheLock:
         """Return the lock of :meth:`lock` for ``async with``."""
         name = self.make_and_validate_key(key, version=version)
-        return self._aengine.lock(name, timeout, blocking_timeout=blocking_timeout)
+        return AsyncAerospikeCacheLock(self._aengine, name, timeout, blocking_timeout)
 
     def keys(self, search: str = "*", version: int | None = None) -> list[str]:
         """Return the keys matching a glob pattern (matched on the server)."""
@@ -461,6 +523,22 @@ class AerospikeCache(BaseCache):
         ]
 
 
+class AerospikeCacheLock(CacheLock):
+    """The engine's lock, explaining a namespace that refuses TTLs."""
+
+    def acquire(self, blocking: bool = True) -> bool:
+        with _explain_lock(self._engine.namespace):
+            return super().acquire(blocking)
+
+
+class AsyncAerospikeCacheLock(AsyncCacheLock):
+    """The engine's async lock, explaining a namespace that refuses TTLs."""
+
+    async def acquire(self, blocking: bool = True) -> bool:
+        with _explain_lock(self._engine.namespace):
+            return await super().acquire(blocking)
+
+
 def get_aerospike_client(alias: str = "default") -> Client:
     """Return the client behind the CACHES alias ``alias``.
 
@@ -483,6 +561,88 @@ def _remaining(ttl: int | None) -> int | None:
 
 def _resolve(default: Any | Callable[[], Any]) -> Any:
     return default() if callable(default) else default
+
+
+class _Once:
+    """The default of get_or_set, computed at most once whatever fails."""
+
+    _UNSET = object()
+
+    def __init__(self, default: Any) -> None:
+        self._default = default
+        self._value: Any = self._UNSET
+
+    def __call__(self) -> Any:
+        if self._value is self._UNSET:
+            self._value = _resolve(self._default)
+        return self._value
+
+
+def _log_unlocked_fill(key: str, exc: Exception) -> None:
+    log.warning(
+        "cache get_or_set of %r could not lock (%s); computed without the lock",
+        key,
+        exc,
+    )
+
+
+@contextmanager
+def _explain_ttl_refusal(namespace: str, what: str, remedy: str) -> Iterator[None]:
+    """Explain result code 22 (nsup-period 0) on a write the engine left bare."""
+    try:
+        yield
+    except TTLForbiddenError:
+        raise
+    except ForbiddenError as exc:
+        if exc.code != 22:
+            raise
+        raise ttl_forbidden(namespace, what, remedy) from exc
+
+
+def _explain_lock(namespace: str) -> AbstractContextManager[None]:
+    return _explain_ttl_refusal(
+        namespace,
+        "cache locks",
+        "; a lock always has a TTL, so that a crashed holder cannot keep it",
+    )
+
+
+def _explain_fill_lock(namespace: str) -> AbstractContextManager[None]:
+    return _explain_ttl_refusal(
+        namespace,
+        "the lock of get_or_set(lock_timeout=...)",
+        ", or call get_or_set() without lock_timeout",
+    )
+
+
+@contextmanager
+def _counter_errors(key: str) -> Iterator[None]:
+    """Name the caller's key, not the stored one, in incr's errors."""
+    try:
+        yield
+    except CacheMiss:
+        raise ValueError(f"Key '{key}' not found") from None
+    except InvalidArgError:
+        raise
+    except TypeError:
+        raise TypeError(f"Key '{key}' does not hold an integer") from None
+
+
+def _check_delta(key: str, delta: int) -> None:
+    if isinstance(delta, int) and not INT64_MIN <= delta <= INT64_MAX:
+        raise _overflow(key, delta)
+
+
+def _wrapped(result: int, delta: int) -> bool:
+    """Whether the server's add wrapped: the value before it is out of range."""
+    return not INT64_MIN <= result - delta <= INT64_MAX
+
+
+def _overflow(key: str, delta: int) -> OverflowError:
+    return OverflowError(
+        f"Key '{key}' cannot change by {delta}: the result would not fit a "
+        "signed 64-bit integer, Aerospike's integer; the value is unchanged"
+    )
 
 
 def _glob_escape(text: str) -> str:

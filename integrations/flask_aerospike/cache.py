@@ -10,9 +10,14 @@ the extension uses); ``CACHE_OPTIONS`` may hold ``namespace`` (default
 ``AEROSPIKE_NAMESPACE``), ``set`` (default ``"flask_cache"``),
 ``serializer`` (``"pickle"``, ``"json"`` or ``"msgpack"``; default
 pickle, as in Flask-Caching), ``compress_min_length`` and
-``ignore_exceptions`` (an outage reads as a miss instead of raising).
-``CACHE_KEY_PREFIX`` and ``CACHE_DEFAULT_TIMEOUT`` work as for every
-Flask-Caching backend, and ``CACHE_SERIALIZER`` replaces the serializer.
+``ignore_exceptions``. ``CACHE_KEY_PREFIX`` and ``CACHE_DEFAULT_TIMEOUT``
+work as for every Flask-Caching backend, and ``CACHE_SERIALIZER``
+replaces the serializer.
+
+With ``ignore_exceptions`` an outage turns reads and fills (get, has,
+set, add, get_many, set_many) into logged misses, while invalidations
+(delete, delete_many, clear, a negative timeout) and counters (inc, dec)
+still raise: swallowing them would leave stale data or wrong counts.
 
 Each cache needs a set of its own: ``clear()`` truncates that set, and
 nothing else in the namespace.
@@ -27,6 +32,7 @@ from typing import Any
 from flask import Flask
 from flask_caching.backends.base import BaseCache
 
+from aerospike_py._policy import MAX_TTL
 from aerospike_py.cache import SERIALIZERS, CacheEngine, CacheMiss, Serializer
 from aerospike_py.registry import registry
 from flask_aerospike._config import (
@@ -50,8 +56,9 @@ class AerospikeCache(BaseCache):
 
     Timeouts mean what they mean in Flask-Caching: None is the default
     timeout, 0 never expires, a positive number (or a ``timedelta``) is a
-    lifetime, and a negative one has already expired. Building it only
-    describes the cache; the client connects on first use.
+    lifetime, at most Aerospike's ten years (longer ones are cut to it),
+    and a negative one has already expired. Building it only describes the
+    cache; the client connects on first use.
     """
 
     def __init__(
@@ -153,12 +160,13 @@ class AerospikeCache(BaseCache):
         """The engine TTL of a Flask-Caching timeout; 0 means expired.
 
         None is the default timeout and 0 is "never expires" (None to the
-        engine); neither may reach Aerospike as a TTL of its own.
+        engine); neither may reach Aerospike as a TTL of its own. Past the
+        server's ten-year limit the lifetime is that limit.
         """
         seconds = self._normalize_timeout(timeout)
         if seconds == 0:
             return None
-        return seconds if seconds > 0 else 0
+        return min(seconds, MAX_TTL) if seconds > 0 else 0
 
     # -- single keys ---------------------------------------------------------------
 

@@ -19,22 +19,36 @@ Settings, named as Flask and Flask-Session name them:
   ``PERMANENT_SESSION_LIFETIME``, ``SECRET_KEY`` and
   ``SECRET_KEY_FALLBACKS``.
 
+The record is read when the app first uses the session, not when the
+request starts: a request that never touches ``session`` costs no read,
+and keeps working while the session store is down. Such a request also
+leaves the session as it is (no refresh, no cookie); one that uses it
+saves it if modified, or refreshes it as ``SESSION_REFRESH_EACH_REQUEST``
+says.
+
 Behaviour follows Flask-Session: nothing is stored for an empty session,
-``Vary: Cookie`` is sent whenever the session was read, an id whose record
-is gone is never reused, an emptied session is deleted with its cookie,
-and :func:`regenerate_session` issues a new id at login. Beyond it: a
-save never recreates a session deleted meanwhile (a logout in a parallel
+``Vary: Cookie`` is sent whenever the session was used and with every
+session cookie set or deleted, an id whose record is gone is never
+reused, an emptied session is deleted with its cookie, and
+:func:`regenerate_session` issues a new id at login. Beyond it: a save
+never recreates a session deleted meanwhile (a logout in a parallel
 request), and refreshing an unmodified session only touches its TTL.
+
+A session the store refuses (a namespace without expiry, a session over
+the record size limit) raises from ``save_session`` with the engine's
+explanation, so Flask logs it and answers 500; the error response does
+not try the same write again.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import logging
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Request, current_app, session
@@ -63,12 +77,46 @@ DEFAULT_SET = "flask_sessions"
 MIN_ID_LENGTH = 16  # bytes of randomness; fewer would make ids guessable
 
 
+# What loading gives: the session's id and its stored data, or a fresh id
+# and None when nothing is stored under the id the cookie named.
+Loaded = tuple[str, dict[str, Any] | None]
+
+# The dict methods that read or change the data; each loads it first.
+DATA_METHODS = (
+    "__contains__",
+    "__delitem__",
+    "__eq__",
+    "__getitem__",
+    "__ior__",
+    "__iter__",
+    "__len__",
+    "__ne__",
+    "__or__",
+    "__reversed__",
+    "__ror__",
+    "__setitem__",
+    "clear",
+    "copy",
+    "get",
+    "items",
+    "keys",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "values",
+)
+
+
 class AerospikeSession(SecureCookieSession):
     """A session whose data lives in Aerospike and whose id is ``sid``.
 
-    ``new`` is True until the session has a record. ``permanent`` falls
-    back to ``SESSION_PERMANENT`` without writing it into the data, so an
-    untouched session stays empty and is never stored.
+    Given a ``loader``, the data is read on first use (any read or write,
+    ``sid``, ``new`` or ``permanent``), so a request that never uses the
+    session does no I/O. ``new`` is True until the session has a record.
+    ``permanent`` falls back to ``SESSION_PERMANENT`` without writing it
+    into the data, so an untouched session stays empty and is never
+    stored.
     """
 
     def __init__(
@@ -78,22 +126,91 @@ class AerospikeSession(SecureCookieSession):
         sid: str,
         new: bool,
         default_permanent: bool = True,
+        loader: Callable[[], Loaded] | None = None,
     ) -> None:
         super().__init__(initial)
-        self.sid = sid
-        self.new = new
+        self._sid = sid
+        self._new = new
+        self._loader = loader
         self.default_permanent = default_permanent
         # The id a regenerate() replaced; its record goes at the next save.
         self.previous_sid: str | None = None
+        #: True once storing this session failed; the error response that
+        #: follows does not try again.
+        self.save_failed = False
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the stored data has been read (or there was none to read)."""
+        return self._loader is None
+
+    def load(self) -> None:
+        """Read the stored data now; the first use of the session does it.
+
+        A failed read (the store is down) raises, and the next use tries
+        again.
+        """
+        if self._loader is None:
+            return
+        sid, data = self._loader()
+        self._loader = None
+        # The response now depends on the cookie, whoever asked.
+        self.accessed = True
+        self._sid = sid
+        if data is None:
+            self._new = True
+        else:
+            dict.update(self, data)  # not a change: modified stays False
+
+    @property
+    def sid(self) -> str:
+        """The session id: the cookie's, or a fresh one if nothing was stored."""
+        self.load()
+        return self._sid
+
+    @sid.setter
+    def sid(self, value: str) -> None:
+        self.load()
+        self._sid = value
+
+    @property
+    def new(self) -> bool:
+        """True until the session has a record."""
+        self.load()
+        return self._new
+
+    @new.setter
+    def new(self, value: bool) -> None:
+        self.load()
+        self._new = value
 
     @property
     def permanent(self) -> bool:
         """Whether the cookie outlives the browser session."""
+        self.load()
         return bool(dict.get(self, "_permanent", self.default_permanent))
 
     @permanent.setter
     def permanent(self, value: bool) -> None:
         self["_permanent"] = bool(value)
+
+    def __repr__(self) -> str:
+        if not self.loaded:
+            return f"<{type(self).__name__} (not loaded)>"
+        return super().__repr__()
+
+
+def _loading(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def load_first(session: AerospikeSession, *args: Any, **kwargs: Any) -> Any:
+        session.load()
+        return method(session, *args, **kwargs)
+
+    return load_first
+
+
+for _name in DATA_METHODS:
+    setattr(AerospikeSession, _name, _loading(getattr(SecureCookieSession, _name)))
 
 
 class AerospikeSessionInterface(SessionInterface):
@@ -142,28 +259,34 @@ class AerospikeSessionInterface(SessionInterface):
     # -- loading ---------------------------------------------------------------
 
     def open_session(self, app: Flask, request: Request) -> AerospikeSession | None:
-        """Load the session named by the request's cookie, or start one.
+        """Return the session the request's cookie names, or a new one.
 
-        A missing, tampered or unknown cookie gives a fresh, empty session
-        with a new id. Without a secret key this returns None, and Flask
-        answers writes with its "no secret key" error.
+        Nothing is read here: the record is loaded when the app first uses
+        the session. A missing, tampered or unknown cookie gives a fresh,
+        empty session with a new id. Without a secret key this returns
+        None, and Flask answers writes with its "no secret key" error.
         """
         signer = self._signer(app)
         if signer is None:
             return None
         sid = _unsign(signer, request.cookies.get(self.get_cookie_name(app)))
-        if sid is not None:
-            data = self.engine.load(self.key_prefix + sid)
-            if data is not None:
-                return self._session(data, sid=sid, new=False)
-        return self._session(None, sid=self._new_sid(), new=True)
-
-    def _session(
-        self, data: dict[str, Any] | None, *, sid: str, new: bool
-    ) -> AerospikeSession:
+        if sid is None:
+            return self.session_class(
+                sid=self._new_sid(), new=True, default_permanent=self.permanent
+            )
         return self.session_class(
-            data, sid=sid, new=new, default_permanent=self.permanent
+            sid=sid,
+            new=False,
+            default_permanent=self.permanent,
+            loader=functools.partial(self._load, sid),
         )
+
+    def _load(self, sid: str) -> Loaded:
+        data = self.engine.load(self.key_prefix + sid)
+        if data is None:
+            # Never adopt an id without a record: it may have been planted.
+            return self._new_sid(), None
+        return sid, data
 
     def _signer(self, app: Flask) -> Signer | None:
         if not app.secret_key:
@@ -186,11 +309,26 @@ class AerospikeSessionInterface(SessionInterface):
     def save_session(
         self, app: Flask, session: SessionMixin, response: Response
     ) -> None:
-        """Store a changed session and set or delete its cookie."""
+        """Store a changed session and set or delete its cookie.
+
+        A session the request never used is left alone: nothing to store,
+        and nothing to read while the store may be down.
+        """
         if not isinstance(session, AerospikeSession):
             return  # the null session of an app without a secret key
         if session.accessed:
             response.vary.add("Cookie")
+        if not session.loaded or session.save_failed:
+            return
+        try:
+            self._save(app, session, response)
+        except Exception:
+            # Flask answers 500 and saves again for that response; the
+            # same write would fail the same way, and be logged twice.
+            session.save_failed = True
+            raise
+
+    def _save(self, app: Flask, session: AerospikeSession, response: Response) -> None:
         if session.previous_sid is not None:
             self.engine.delete(self.key_prefix + session.previous_sid)
             session.previous_sid = None
@@ -256,6 +394,8 @@ class AerospikeSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             partitioned=self.get_cookie_partitioned(app),
         )
+        # A cached response must not hand this cookie to other clients.
+        response.vary.add("Cookie")
 
     def _delete_cookie(self, app: Flask, response: Response) -> None:
         response.delete_cookie(
@@ -267,6 +407,7 @@ class AerospikeSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             partitioned=self.get_cookie_partitioned(app),
         )
+        response.vary.add("Cookie")
 
     # -- session fixation --------------------------------------------------------
 

@@ -18,6 +18,9 @@ from aerospike_py.exception import ClusterError
 from django_aerospike.cache import AerospikeCache, get_aerospike_client
 
 HOUR = 3600
+TEN_YEARS = 315_360_000  # Aerospike's longest TTL
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
 
 
 @pytest.fixture
@@ -143,6 +146,18 @@ def test_timeout_beyond_thirty_days_is_relative(cache):
     month = 60 * 60 * 24 * 30 + 1
     cache.set("k", "v", timeout=month)
     assert month - 5 <= cache.ttl("k") <= month
+
+
+def test_timeout_beyond_ten_years_is_cut_to_the_longest_ttl(cache):
+    cache.set("k", "v", 10**10)
+    assert cache.get("k") == "v"
+    assert TEN_YEARS - 5 <= cache.ttl("k") <= TEN_YEARS
+    assert cache.add("new", "v", timeout=10**12) is True
+    assert cache.touch("k", 10**10) is True
+    cache.set_many({"a": 1}, timeout=TEN_YEARS + 1)
+    assert cache.get_or_set("made", "v", timeout=10**10) == "v"
+    for key in ("new", "k", "a", "made"):
+        assert TEN_YEARS - 5 <= cache.ttl(key) <= TEN_YEARS
 
 
 def test_touch_sets_a_new_timeout(cache, django_server):
@@ -273,11 +288,49 @@ def test_incr_of_a_missing_key_raises_value_error(cache):
     assert cache.get("absent") is None
 
 
+def test_incr_errors_name_the_key_as_the_caller_wrote_it(cache):
+    # Django's own backends say "Key 'nokey' not found".
+    with pytest.raises(ValueError) as caught:
+        cache.incr("nokey")
+    assert str(caught.value) == "Key 'nokey' not found"
+    cache.set("s", "text")
+    with pytest.raises(TypeError) as caught:
+        cache.incr("s")
+    assert "'s'" in str(caught.value) and ":1:" not in str(caught.value)
+
+
 def test_incr_of_a_non_integer_raises_type_error(cache):
     cache.set("s", "text")
     with pytest.raises(TypeError):
         cache.incr("s")
     assert cache.get("s") == "text"
+
+
+@pytest.mark.parametrize(
+    ("start", "call", "delta"),
+    [
+        (INT64_MAX, "incr", 1),
+        (INT64_MAX - 5, "incr", 10),
+        (INT64_MIN, "decr", 1),
+        (0, "incr", 2**64),
+        (5, "decr", 2**63 + 10),
+    ],
+)
+def test_incr_past_64_bits_raises_overflow_and_keeps_the_value(
+    cache, start, call, delta
+):
+    cache.set("big", start)
+    with pytest.raises(OverflowError, match="Key 'big'") as caught:
+        getattr(cache, call)("big", delta)
+    assert ":1:big" not in str(caught.value)
+    assert cache.get("big") == start
+
+
+def test_incr_up_to_the_64_bit_limits_still_works(cache):
+    cache.set("n", INT64_MAX - 1)
+    assert cache.incr("n") == INT64_MAX
+    cache.set("n", INT64_MIN + 1)
+    assert cache.decr("n") == INT64_MIN
 
 
 def test_incr_and_decr_keep_the_remaining_ttl(cache, django_server):
@@ -457,6 +510,23 @@ def test_lock_is_exclusive_until_released(cache):
     assert cache.lock("job", timeout=5).acquire(blocking=False) is True
 
 
+def test_lock_in_a_namespace_without_expiry_explains_the_fix(settings, set_prefix):
+    custom = use_cache(settings, set_prefix, OPTIONS={"namespace": "plain"})
+    lock = custom.lock("job", timeout=5)
+    with pytest.raises(TTLForbiddenError, match="plain:nsup-period=120") as caught:
+        lock.acquire()
+    assert "crashed holder" in str(caught.value)
+
+
+def test_get_or_set_lock_in_a_namespace_without_expiry_explains_the_fix(
+    settings, set_prefix
+):
+    custom = use_cache(settings, set_prefix, OPTIONS={"namespace": "plain"})
+    with pytest.raises(TTLForbiddenError, match="without lock_timeout"):
+        custom.get_or_set("k", "v", timeout=None, lock_timeout=5)
+    assert custom.get_or_set("k", "v", timeout=None) == "v"
+
+
 def test_lock_expires_when_its_holder_dies(cache, django_server):
     assert cache.lock("job", timeout=5).acquire() is True
     django_server.advance_clock(6)
@@ -558,6 +628,77 @@ def test_ignore_exceptions_turns_an_outage_into_logged_misses(
     assert "Connection refused" in caplog.text
     with pytest.raises(ClusterError):
         custom.delete("k")
+
+
+def outage_cache(settings, set_prefix, **options):
+    return use_cache(
+        settings,
+        set_prefix,
+        LOCATION=f"127.0.0.1:{closed_port()}",
+        OPTIONS={"ignore_exceptions": True, **options},
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda cache: cache.delete("k"),
+        lambda cache: cache.delete_many(["k", "j"]),
+        lambda cache: cache.delete_pattern("k*"),
+        lambda cache: cache.clear(),
+        lambda cache: cache.set("k", 1, 0),
+        lambda cache: cache.set_many({"k": 1}, -1),
+        lambda cache: cache.touch("k", 0),
+        lambda cache: cache.incr("k"),
+        lambda cache: cache.decr("k"),
+        lambda cache: cache.lock("k").acquire(),
+    ],
+    ids=[
+        "delete",
+        "delete_many",
+        "delete_pattern",
+        "clear",
+        "set_timeout_0",
+        "set_many_expired",
+        "touch_timeout_0",
+        "incr",
+        "decr",
+        "lock",
+    ],
+)
+def test_ignore_exceptions_keeps_invalidations_counters_and_locks_loud(
+    settings, set_prefix, call
+):
+    # As documented: swallowing these would leave stale data or wrong counts.
+    custom = outage_cache(settings, set_prefix)
+    with pytest.raises(ClusterError):
+        call(custom)
+
+
+def test_ignore_exceptions_fills_without_the_lock_of_get_or_set(
+    settings, set_prefix, caplog
+):
+    custom = outage_cache(settings, set_prefix)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return "fresh"
+
+    with caplog.at_level(logging.WARNING, logger="django_aerospike.cache"):
+        assert custom.get_or_set("k", compute, 60, lock_timeout=1) == "fresh"
+        assert custom.get_or_set("k", "plain", 60, lock_timeout=1) == "plain"
+    assert calls == [1]
+    assert "computed without the lock" in caplog.text
+    assert "Connection refused" in caplog.text
+
+
+def test_get_or_set_with_a_lock_raises_during_an_outage_by_default(
+    settings, set_prefix
+):
+    custom = use_cache(settings, set_prefix, LOCATION=f"127.0.0.1:{closed_port()}")
+    with pytest.raises(ClusterError):
+        custom.get_or_set("k", "v", 60, lock_timeout=1)
 
 
 def test_backend_construction_connects_nothing(settings, set_prefix):

@@ -75,6 +75,22 @@ def test_incr_decr_and_missing_key(cache):
     assert 95 <= run_async(scenario) <= 100
 
 
+def test_incr_past_64_bits_raises_overflow_and_keeps_the_value(cache):
+    cache.set("big", 2**63 - 1)
+    cache.set("small", -(2**63))
+
+    async def scenario():
+        with pytest.raises(OverflowError, match="Key 'big'"):
+            await cache.aincr("big")
+        with pytest.raises(OverflowError, match="Key 'small'"):
+            await cache.adecr("small", 3)
+        with pytest.raises(ValueError, match=r"^Key 'nokey' not found$"):
+            await cache.aincr("nokey")
+        return await cache.aget_many(["big", "small"])
+
+    assert run_async(scenario) == {"big": 2**63 - 1, "small": -(2**63)}
+
+
 def test_incr_version_keeps_the_ttl(cache):
     cache.set("k", "v", timeout=100)
 
@@ -162,6 +178,43 @@ def test_namespace_without_expiry_explains_the_fix(settings, set_prefix):
     }
     with pytest.raises(TTLForbiddenError, match="nsup-period"):
         run_async(lambda: caches["plain"].aset("k", 1))
+
+
+def test_locks_in_a_namespace_without_expiry_explain_the_fix(settings, set_prefix):
+    settings.CACHES = {
+        "plain": cache_entry(f"p_{set_prefix}", OPTIONS={"namespace": "plain"})
+    }
+    plain = caches["plain"]
+
+    async def lock():
+        async with plain.alock("job", timeout=5):
+            pass
+
+    with pytest.raises(TTLForbiddenError, match="plain:nsup-period=120"):
+        run_async(lock)
+    with pytest.raises(TTLForbiddenError, match="without lock_timeout"):
+        run_async(lambda: plain.aget_or_set("k", "v", None, lock_timeout=5))
+
+
+def test_ignore_exceptions_fills_without_the_lock_of_get_or_set(settings, set_prefix):
+    down = {"LOCATION": f"127.0.0.1:{closed_port()}"}
+    settings.CACHES = {
+        "down": cache_entry("d", OPTIONS={"ignore_exceptions": True}, **down),
+        "strict": cache_entry("d", **down),
+    }
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return "fresh"
+
+    async def scenario():
+        with pytest.raises(ClusterError):
+            await caches["strict"].aget_or_set("k", compute, 60, lock_timeout=1)
+        return await caches["down"].aget_or_set("k", compute, 60, lock_timeout=1)
+
+    assert run_async(scenario) == "fresh"
+    assert calls == [1]
 
 
 def test_ignore_exceptions_turns_an_outage_into_misses(settings, set_prefix):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 
 import pytest
-from aerospike_testproject.testing import run_async
+from aerospike_testproject.testing import closed_port, run_async
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from aerospike_py.exception import ClusterError, RecordTooBig
+from aerospike_py.sessions import TTLForbiddenError
 from django_aerospike import get_client
 from django_aerospike.sessions import SessionStore
 
@@ -272,6 +275,66 @@ def test_async_view_shares_the_session_with_sync_views():
     client.get("/visit/")
     assert client.get("/avisit/").json() == {"visits": 2}
     assert client.get("/visit/").json() == {"visits": 3}
+
+
+def test_a_view_that_never_uses_the_session_works_while_the_store_is_down(
+    settings, set_prefix
+):
+    settings.AEROSPIKE = {
+        **settings.AEROSPIKE,
+        "down": {"hosts": [f"127.0.0.1:{closed_port()}"]},
+    }
+    settings.AEROSPIKE_SESSIONS = {"alias": "down", "set": f"s_{set_prefix}"}
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "a" * 32
+    response = client.get("/plain/")
+    assert response.status_code == 200
+    assert not response.has_header("Vary")
+    with pytest.raises(ClusterError):
+        client.get("/visit/")
+
+
+# -- writes the store refuses -----------------------------------------------
+
+
+@pytest.fixture
+def plain_sessions(settings, set_prefix):
+    """Sessions in the namespace without expiry (nsup-period 0)."""
+    settings.AEROSPIKE_SESSIONS = {"namespace": "plain", "set": f"p_{set_prefix}"}
+
+
+@pytest.mark.usefixtures("plain_sessions")
+def test_a_namespace_without_expiry_fails_the_save_with_the_fix():
+    session = SessionStore()
+    session["user"] = "ada"
+    with pytest.raises(TTLForbiddenError, match="plain:nsup-period=120"):
+        session.save()
+    with pytest.raises(TTLForbiddenError, match="sessions cannot be stored"):
+        SessionStore().create()
+    with pytest.raises(TTLForbiddenError, match="nsup-period"):
+        Client().get("/visit/")
+
+
+@pytest.mark.usefixtures("plain_sessions")
+def test_a_namespace_without_expiry_fails_the_async_save_with_the_fix():
+    async def scenario():
+        session = SessionStore()
+        await session.aset("user", "ada")
+        await session.asave()
+
+    with pytest.raises(TTLForbiddenError, match="plain:nsup-period=120"):
+        run_async(scenario)
+
+
+def test_a_session_too_big_to_store_fails_the_save_and_keeps_the_stored_one():
+    session = SessionStore()
+    session["user"] = "ada"
+    session.save()
+    # Random, so that Django's compression cannot shrink it under 1 MiB.
+    session["blob"] = secrets.token_urlsafe(1024 * 1024)
+    with pytest.raises(RecordTooBig, match="record size limit"):
+        session.save()
+    assert SessionStore(session.session_key).load() == {"user": "ada"}
 
 
 def test_changed_session_settings_apply_to_new_stores(settings, set_prefix):

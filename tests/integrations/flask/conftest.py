@@ -11,6 +11,7 @@ from flask import Flask
 from flask_caching import Cache
 
 from aerospike_py.server import EmbeddedServer
+from aerospike_py.server.storage import NamespaceConfig
 from flask_aerospike import Aerospike
 
 AppFactory = Callable[..., Flask]
@@ -24,6 +25,30 @@ def other_server() -> Iterator[EmbeddedServer]:
     reach it do.
     """
     server = EmbeddedServer(port=0, namespaces=["apps"])
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def plain_server() -> Iterator[EmbeddedServer]:
+    """A cluster whose namespace ``plain`` has no expiry (nsup-period 0)."""
+    server = EmbeddedServer(
+        port=0, namespaces=["test", NamespaceConfig("plain", nsup_period=0)]
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stoppable_server() -> Iterator[EmbeddedServer]:
+    """A cluster of the test's own, which the test stops for an outage."""
+    server = EmbeddedServer(port=0)
     server.start()
     try:
         yield server

@@ -12,10 +12,12 @@ from cachelib.serializers import BaseSerializer
 from flask import Flask
 from flask_caching import Cache
 
+from aerospike_py.exception import ClusterError
 from flask_aerospike import ConfigError
 from flask_aerospike.cache import AerospikeCache
 
 TTL_NEVER = 0xFFFFFFFF
+TEN_YEARS = 315_360_000  # Aerospike's longest TTL
 
 
 def cache_set(app: Flask) -> str:
@@ -78,6 +80,20 @@ def test_default_timeout_zero_means_never_expire(make_app):
     with app.app_context():
         cache.set("k", "v")
         assert cache.cache.engine.ttl("flask_cache_k") is None
+
+
+def test_a_timeout_beyond_ten_years_is_cut_to_the_longest_ttl(make_app):
+    app = make_app(CACHE_DEFAULT_TIMEOUT=10**11)
+    cache = app.extensions["test_cache"]
+    with app.app_context():
+        assert cache.set("k", "v", timeout=10**10) is True
+        assert cache.add("new", "v", timeout=datetime.timedelta(days=365 * 20))
+        assert cache.set_many({"a": 1}, timeout=TEN_YEARS + 1) == ["a"]
+        assert cache.set("default", "v") is True
+        engine = cache.cache.engine
+        for key in ("k", "new", "a", "default"):
+            assert TEN_YEARS - 5 <= engine.ttl(f"flask_cache_{key}") <= TEN_YEARS
+        assert cache.get("k") == "v"
 
 
 def test_negative_timeout_has_already_expired(app, cache):
@@ -247,6 +263,31 @@ def test_an_outage_reads_as_a_miss_with_ignore_exceptions(make_app, free_port):
         assert cache.get("k") is None
         assert cache.set("k", "v") is False
         assert cache.get_many("a", "b") == [None, None]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda backend: backend.delete("k"),
+        lambda backend: backend.delete_many("k", "j"),
+        lambda backend: backend.clear(),
+        lambda backend: backend.set("k", "v", timeout=-1),
+        lambda backend: backend.inc("k"),
+        lambda backend: backend.dec("k"),
+    ],
+    ids=["delete", "delete_many", "clear", "set_expired", "inc", "dec"],
+)
+def test_ignore_exceptions_keeps_invalidations_and_counters_loud(
+    make_app, free_port, call
+):
+    # As documented: swallowing these would leave stale data or wrong counts.
+    app = make_app(
+        AEROSPIKE={"hosts": [("127.0.0.1", free_port)], "timeout": 200},
+        AEROSPIKE_SESSIONS=False,
+        CACHE_OPTIONS={"set": "down", "ignore_exceptions": True},
+    )
+    with app.app_context(), pytest.raises(ClusterError):
+        call(app.extensions["test_cache"].cache)
 
 
 @pytest.mark.parametrize(

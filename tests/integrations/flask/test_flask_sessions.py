@@ -205,9 +205,7 @@ def test_vary_cookie_is_sent_when_the_session_was_read(session_app):
     assert "Vary" not in client.get("/plain").headers
 
 
-def test_a_request_that_never_uses_the_session_does_not_read_it(
-    session_app, server
-):
+def test_a_request_that_never_uses_the_session_does_not_read_it(session_app, server):
     client = session_app.test_client()
     client.get("/set?user=ada")
     with server.recording() as received:

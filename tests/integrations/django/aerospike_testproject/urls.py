@@ -6,4 +6,5 @@ urlpatterns = [
     path("visit/", views.visit),
     path("avisit/", views.avisit),
     path("logout/", views.logout),
+    path("plain/", views.plain),
 ]

@@ -17,3 +17,7 @@ async def avisit(request: HttpRequest) -> JsonResponse:
 def logout(request: HttpRequest) -> JsonResponse:
     request.session.flush()
     return JsonResponse({"visits": 0})
+
+
+def plain(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"session": "not used"})
