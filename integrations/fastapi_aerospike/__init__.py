@@ -3,18 +3,20 @@
     from fastapi import FastAPI
     from fastapi_aerospike import (
         AerospikeClient, AerospikeSettings, SessionMiddleware, cached,
-        health_router, lifespan,
+        exception_handlers, health_router, lifespan,
     )
 
     settings = AerospikeSettings(client={"hosts": [("127.0.0.1", 3000)]})
-    app = FastAPI(lifespan=lifespan(settings))
+    app = FastAPI(
+        lifespan=lifespan(settings), exception_handlers=exception_handlers
+    )
     app.add_middleware(SessionMiddleware, secret_key="change me")
     app.include_router(health_router)
 
     @app.get("/users/{uid}")
     @cached(ttl=60)
     async def user(uid: str, client: AerospikeClient) -> dict:
-        return (await client.get(("test", "users", uid))).bins
+        return (await client.get(("test", "users", uid))).bins  # missing: 404
 
 Admin commands: ``python -m fastapi_aerospike --app module:app ping``.
 """
@@ -44,7 +46,11 @@ from fastapi_aerospike._request import (
     get_request_client,
     request_client,
 )
-from fastapi_aerospike._sessions import SessionMiddleware, regenerate_session_id
+from fastapi_aerospike._sessions import (
+    SessionMiddleware,
+    load_session,
+    regenerate_session_id,
+)
 from fastapi_aerospike._settings import AerospikeSettings
 
 __all__ = [
@@ -73,6 +79,7 @@ __all__ = [
     "get_request_client",
     "health_router",
     "lifespan",
+    "load_session",
     "regenerate_session_id",
     "request_client",
 ]

@@ -7,8 +7,9 @@
 
 What is cached is the response FastAPI would have sent (status, headers,
 body after the response model), one record per key in
-``AerospikeSettings.cache_set``. Only GET and HEAD answers with status 200
-are stored.
+``AerospikeSettings.cache_set``. Only answers with status 200 are
+stored. A cached GET route also answers HEAD from the same entry (the
+GET answer's status and headers, without its body), filling it on a miss.
 
 Keys come from the request, never from the endpoint's arguments, so an
 injected dependency (a database session, the current user) cannot make
@@ -25,8 +26,12 @@ TTL, as fastapi-cache users expect:
 From the client, ``Cache-Control: no-store`` bypasses the cache and
 ``no-cache`` recomputes and stores a fresh answer. Answers carry a strong
 ``ETag`` (a SHA-256 digest of the body, the same in every worker process),
-and a matching ``If-None-Match`` gets ``304 Not Modified``. A cache outage
-is a miss (``cache_ignore_exceptions``), logged by the engine.
+and a matching ``If-None-Match`` gets ``304 Not Modified``.
+
+A cache outage is a miss: the lookup finds nothing (logged by the engine;
+with ``cache_ignore_exceptions=False`` it answers 503 or 504 instead). An
+answer that cannot be stored, because of an outage or because the
+namespace refuses TTLs (nsup-period 0), is logged and sent all the same.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from aerospike_py.cache import AsyncCacheEngine, AsyncCacheLock
-from aerospike_py.exception import AerospikeTimeoutError, ClusterError
+from aerospike_py.exception import AerospikeError
 from fastapi_aerospike._errors import http_errors
 from fastapi_aerospike._lifespan import runtime_of
 
@@ -204,6 +209,8 @@ class CachePolicy:
             )
         if etag_matches(request.headers.get("if-none-match"), etag):
             return not_modified(response.headers)
+        if request.method == "HEAD":
+            response.body = b""  # Content-Length stays the GET answer's
         return response
 
 
@@ -408,16 +415,22 @@ class CachedRequest:
         if stored is None:
             response.headers["X-Cache"] = "MISS"
             return response
-        async with http_errors():
-            await self.engine.set(self.key, stored.to_value(), self.ttl)
+        await self.store(stored)
         return self.policy.answer(self.request, stored, self.ttl, "MISS")
+
+    async def store(self, stored: CachedAnswer) -> None:
+        """Keep the answer; the response goes out whether this works or not."""
+        try:
+            await self.engine.set(self.key, stored.to_value(), self.ttl)
+        except AerospikeError as exc:
+            log.warning("answer %r not cached: %s", self.key, exc)
 
 
 async def _acquire(lock: AsyncCacheLock) -> bool | None:
-    """Try the fill lock once; None when the lock store is unreachable."""
+    """Try the fill lock once; None when the lock cannot be stored."""
     try:
         return await lock.acquire(blocking=False)
-    except (AerospikeTimeoutError, ClusterError) as exc:
+    except AerospikeError as exc:
         log.warning("cache fill lock %r unavailable (%s)", lock.name, exc)
         return None
 
@@ -425,7 +438,7 @@ async def _acquire(lock: AsyncCacheLock) -> bool | None:
 async def _release(lock: AsyncCacheLock) -> None:
     try:
         await lock.release()
-    except (AerospikeTimeoutError, ClusterError) as exc:
+    except AerospikeError as exc:
         log.warning("cache fill lock %r not released, it expires (%s)", lock.name, exc)
 
 

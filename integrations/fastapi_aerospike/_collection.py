@@ -25,7 +25,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from aerospike_py import _constants as C
 from aerospike_py.exception import (
@@ -138,16 +139,17 @@ class Collection(Generic[ModelT]):
         """Change some fields of an existing item and return the result.
 
         ``changes`` is a dict of field names, or a model whose set fields
-        are applied. The merged item is validated, and written only if the
-        record did not change since it was read (ModelConflict, HTTP 409).
+        are applied. The merged item is validated, as FastAPI validates a
+        body (RequestValidationError, HTTP 422, naming the field), and
+        written only if the record did not change since it was read
+        (ModelConflict, HTTP 409).
         """
         if isinstance(changes, BaseModel):
             changes = changes.model_dump(exclude_unset=True)
         if self.key_field in changes and changes[self.key_field] != key:
             raise ValueError(f"update() cannot change the key field {self.key_field!r}")
         current, generation = await self._read(key)
-        merged = current.model_copy(update=dict(changes))
-        item = self.model.model_validate(merged.model_dump(by_alias=True))
+        item = self._merge(current, changes)
         meta = {**self._meta(), "gen": generation}
         policy = {"exists": C.POLICY_EXISTS_REPLACE_ONLY, "key": C.POLICY_KEY_SEND}
         try:
@@ -195,6 +197,21 @@ class Collection(Generic[ModelT]):
             raise self._not_found(key) from None
         generation = record.meta.gen if record.meta is not None else 0
         return self.to_model(record.bins or {}), generation
+
+    def _merge(self, current: ModelT, changes: Mapping[str, Any]) -> ModelT:
+        """``current`` with ``changes`` applied, validated like a body."""
+        data = current.model_dump(by_alias=True)
+        data.update(
+            (self._bins.get(name, name), value) for name, value in changes.items()
+        )
+        try:
+            return self.model.model_validate(data)
+        except ValidationError as exc:
+            errors = [
+                {**error, "loc": ("body", *error["loc"])}
+                for error in exc.errors(include_url=False)
+            ]
+            raise RequestValidationError(errors) from None
 
     def _meta(self) -> dict[str, Any]:
         return {} if self.ttl is None else {"ttl": self.ttl}

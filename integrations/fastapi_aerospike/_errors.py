@@ -2,15 +2,16 @@
 
     AerospikeTimeoutError            -> 504 {"detail": "..."}
     ClusterError, BackpressureError  -> 503
-    ModelNotFound                    -> 404   (collection helpers only)
-    ModelExists, ModelConflict       -> 409   (collection helpers only)
+    ModelNotFound                    -> 404   (collection helpers)
+    ModelExists, ModelConflict       -> 409   (collection helpers)
+    RecordNotFound                   -> 404   (exception_handlers only)
 
 Anything else keeps propagating. The dependencies of this package apply
 the table to errors raised while they are in use; ``exception_handlers``
-applies it to a whole app (``FastAPI(exception_handlers=...)``). A plain
-``RecordNotFound`` from the raw client is not a 404: it may come from a
-lookup the user never sees, so only the collection helpers, which know
-the record is the resource, say "not found".
+applies it to a whole app (``FastAPI(exception_handlers=...)``). Only the
+app can say that a plain ``RecordNotFound`` escaping an endpoint means
+the resource is missing, so the dependencies leave it alone and the
+handlers, which the app registers, answer it with 404.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ log = logging.getLogger("fastapi_aerospike")
 
 TIMED_OUT = "Aerospike did not answer in time"
 UNAVAILABLE = "Aerospike is unavailable"
+NOT_FOUND = "Not Found"
 
 
 class ModelNotFound(RecordNotFound):
@@ -105,13 +107,18 @@ async def _handle(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _handle_not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"detail": NOT_FOUND}, status_code=404)
+
+
 Handler = Callable[[Request, Exception], Coroutine[Any, Any, Response]]
 
 exception_handlers: dict[int | type[Exception], Handler] = {
     AerospikeTimeoutError: _handle,
     ClusterError: _handle,
     BackpressureError: _handle,
-    ModelNotFound: _handle,
+    ModelNotFound: _handle,  # the closest class wins: it keeps its message
     ModelExists: _handle,
     ModelConflict: _handle,
+    RecordNotFound: _handle_not_found,
 }

@@ -10,12 +10,15 @@ event loop and closes it at shutdown, so an app started twice in one
 process (two ``TestClient`` blocks, two loops) never reuses a client bound
 to a dead loop. The run is published as lifespan state (``request.state``)
 and, for servers that do not pass lifespan state on (httpx's
-``ASGITransport``), as ``app.state.aerospike``.
+``ASGITransport``), as ``app.state.aerospike``. At startup, every GET
+route of a ``cached`` endpoint gets a HEAD twin, kept out of the OpenAPI
+schema, since FastAPI registers ``@app.get`` for GET alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends
+from fastapi.routing import APIRoute
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
@@ -42,6 +46,9 @@ NOT_STARTED = (
     "lifespan=fastapi_aerospike.lifespan(settings) to FastAPI(...), and enter "
     "TestClient with 'with TestClient(app) as client:' so the lifespan runs"
 )
+
+# Set on the endpoints that fastapi_aerospike.cached wraps.
+CACHED_MARK = "cache_namespace"
 
 AppLifespan = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
 
@@ -92,6 +99,7 @@ class AerospikeLifespan:
 
     @asynccontextmanager
     async def __call__(self, app: Any) -> AsyncIterator[dict[str, Any]]:
+        add_head_routes(app)
         runtime = await start_runtime(self.settings)
         app.state.aerospike = runtime
         try:
@@ -104,6 +112,32 @@ class AerospikeLifespan:
             if getattr(app.state, "aerospike", None) is runtime:
                 del app.state.aerospike
             await runtime.client.close()
+
+
+def add_head_routes(app: Any) -> None:
+    """Route HEAD to each cached GET endpoint that has no HEAD route yet."""
+    routes = getattr(getattr(app, "router", None), "routes", None)
+    if not isinstance(routes, list):
+        return
+    api_routes = [route for route in routes if isinstance(route, APIRoute)]
+    answered = {route.path for route in api_routes if "HEAD" in (route.methods or ())}
+    with_twins: list[Any] = []
+    for route in routes:
+        with_twins.append(route)
+        if isinstance(route, APIRoute) and _needs_head_twin(route, answered):
+            twin = copy.copy(route)
+            twin.methods = {"HEAD"}
+            twin.include_in_schema = False
+            with_twins.append(twin)
+    routes[:] = with_twins
+
+
+def _needs_head_twin(route: APIRoute, answered: set[str]) -> bool:
+    return (
+        "GET" in (route.methods or ())
+        and route.path not in answered
+        and hasattr(route.endpoint, CACHED_MARK)
+    )
 
 
 def lifespan(

@@ -7,11 +7,13 @@
 
 All handles of one request share one deadline and one set of counters.
 The deadline comes from ``AerospikeSettings.request_timeout_ms``, shortened
-by the ``request_timeout_header`` header when a client sends one; every
-call gets what is left of it as its ``total_timeout``, so a request cannot
-spend more than its budget however many calls it makes. After the
-response the handles are released: a handle kept past its request refuses
-further calls.
+by the ``request_timeout_header`` header when a client sends one. A call
+keeps its own ``total_timeout`` (the call's policy, or else the client's
+configured default for that kind of command) unless less than that is
+left of the deadline: then what is left becomes its ``total_timeout``. So
+a request cannot spend more than its budget however many calls it makes,
+and the deadline never lengthens a call. After the response the handles
+are released: a handle kept past its request refuses further calls.
 """
 
 from __future__ import annotations
@@ -42,6 +44,22 @@ log = logging.getLogger("fastapi_aerospike")
 
 T = TypeVar("T")
 Policy = Mapping[str, Any] | None
+
+# The ClientConfig["policies"] section whose defaults each call runs with,
+# as AsyncClient picks them (a scan is a query without a filter).
+SECTIONS = {
+    "get": "read",
+    "select": "read",
+    "exists": "read",
+    "put": "write",
+    "touch": "write",
+    "increment": "write",
+    "remove": "remove",
+    "operate": "operate",
+    "batch_read": "batch",
+    "batch_remove": "batch",
+    "scan": "query",
+}
 
 
 @dataclass
@@ -164,13 +182,20 @@ class RequestClient:
             return key
         return (self.namespace, set_name or self.set_name, key)
 
-    def policy(self, policy: Policy, operation: str = "a call") -> dict[str, Any]:
-        """``policy`` with the time left to the request as total_timeout."""
+    def policy(self, policy: Policy, operation: str = "get") -> dict[str, Any]:
+        """``policy`` with a total_timeout that ends by the request's deadline.
+
+        ``operation`` is the name of a method of this class; its section
+        of the client's configured policies gives the default timeout.
+        """
         merged = dict(policy or {})
         left = self.context.remaining_ms(operation)
-        if left is not None:
-            own = merged.get("total_timeout") or left
-            merged["total_timeout"] = min(own, left)
+        if left is None:
+            return merged
+        section = SECTIONS.get(operation, "read")
+        # The client's own resolution: the call's keys over its defaults.
+        own = self.client._policy(section, policy).total_timeout
+        merged["total_timeout"] = min(own, left) if own else left
         return merged
 
     async def _run(

@@ -7,8 +7,8 @@
         request.session["user"] = "ada"          # as with Starlette's
         regenerate_session_id(request)           # against session fixation
 
-``request.session`` is a plain dict, as with Starlette's SessionMiddleware,
-and the constructor takes the same words (``session_cookie``, ``max_age``,
+``request.session`` is a dict, as with Starlette's SessionMiddleware, and
+the constructor takes the same words (``session_cookie``, ``max_age``,
 ``path``, ``same_site``, ``https_only``, ``domain``, ``partitioned``), so
 existing code keeps working. What changes: the cookie carries only a
 signed random id, the data lives in ``AerospikeSettings.session_set`` with
@@ -19,13 +19,31 @@ the record TTL as its lifetime, and
 - an emptied session is deleted and its cookie expired;
 - a write never resurrects a session deleted meanwhile (a logout racing
   a slow request): the late request's cookie is expired instead;
-- ``rolling=True`` extends the lifetime on every request by a touch,
-  without rewriting the data;
-- ``max_age=None`` makes a browser-session cookie, stored for ``gc_ttl``.
+- ``rolling=True`` extends the lifetime of a session on every request
+  that read it, by a touch, without rewriting the data;
+- ``max_age=None`` makes a browser-session cookie, stored for ``gc_ttl``;
+- ``Vary: Cookie`` is sent whenever the app used ``request.session``.
 
-Loading happens only for requests that carry the cookie. An Aerospike
-outage answers 503 (504 on a timeout) with a short JSON body; the
-middleware sits outside FastAPI's error handling, so it answers itself.
+Reading. Only a request whose cookie carries a valid signature reads the
+store, and a failed read does not fail the request: the session is then
+unusable, and the app's first use of ``request.session`` raises the
+HTTPException for the error (503, or 504 on a timeout), so routes that
+never use the session keep working through an outage. ``request.session``
+is synchronous and async code cannot wait for a read inside it, so by
+default (``autoload=True``) the read happens before the app runs. With
+``autoload=False`` the store is read only when the app first uses the
+session: plain ``def`` endpoints and dependencies (run in worker threads)
+read it on first use, and async code awaits ``load_session(request)``
+first, or depends on it::
+
+    @app.get("/cart")
+    async def cart(session: Annotated[dict, Depends(load_session)]) -> list:
+        return session.get("cart", [])
+
+A store failure while saving answers 503 (504 on a timeout) with a short
+JSON body; the middleware sits outside FastAPI's error handling, so it
+answers itself. Other errors (a namespace refusing TTLs, say) propagate
+to the server, which logs them.
 
 Without ``fastapi_aerospike.lifespan``, pass ``config=`` (the same
 settings): the middleware then uses the registry's client of the running
@@ -34,12 +52,14 @@ loop, and closes it when the app shuts down.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
+import anyio.from_thread
 import itsdangerous
+from fastapi import HTTPException
 from starlette.datastructures import MutableHeaders, Secret
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,28 +68,105 @@ from aerospike_py._async.client import AsyncClient
 from aerospike_py.exception import AerospikeError
 from aerospike_py.registry import registry
 from aerospike_py.sessions import AsyncSessionEngine, SessionMissing
-from fastapi_aerospike._errors import error_response
+from fastapi_aerospike._errors import error_response, http_status
 from fastapi_aerospike._lifespan import runtime_of
 from fastapi_aerospike._settings import SettingsSource, resolve_settings
 
 log = logging.getLogger("fastapi_aerospike.sessions")
 
-STATE_KEY = "fastapi_aerospike.session"
 SALT = "fastapi_aerospike.session"
 TWO_WEEKS = 14 * 24 * 60 * 60
 ONE_DAY = 24 * 60 * 60
 EXPIRED = "expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; "
+NOT_INSTALLED = "fastapi_aerospike.SessionMiddleware is not installed"
+NOT_LOADED = (
+    "request.session is not read yet, and async code cannot wait for it "
+    "there: await fastapi_aerospike.load_session(request) first (or depend "
+    "on it), or add SessionMiddleware with autoload=True"
+)
 
 
-@dataclass
-class SessionState:
-    """What the middleware remembers about one request's session."""
+class Session(dict[str, Any]):
+    """``request.session``: the data, and what the request did with it.
 
-    engine: AsyncSessionEngine
-    session_id: str | None
-    had_cookie: bool
-    snapshot: bytes
-    regenerate: bool = False
+    Starlette's ``request.session`` calls ``mark_accessed`` on every use;
+    that is when a session not read yet is read, or a failed read is
+    raised.
+    """
+
+    def __init__(
+        self, engine: AsyncSessionEngine, session_id: str | None, *, had_cookie: bool
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.session_id = session_id
+        self.had_cookie = had_cookie
+        self.snapshot = engine.serializer.dumps({})
+        self.loaded = session_id is None  # no id, nothing to read
+        self.error: AerospikeError | None = None
+        self.accessed = False
+        self.regenerate = False
+
+    async def load(self) -> None:
+        """Read the data (once); a failure is kept for the first use."""
+        if self.loaded or self.error is not None:
+            return
+        assert self.session_id is not None
+        try:
+            data = await self.engine.load(self.session_id)
+        except AerospikeError as exc:
+            log.warning("session not read (%s); using it will fail", exc)
+            self.error = exc
+            return
+        if data is None:
+            self.session_id = None  # expired or deleted: a new session
+        else:
+            super().update(data)
+            self.snapshot = self.engine.serializer.dumps(data)
+        self.loaded = True
+
+    def mark_accessed(self) -> None:
+        """Note a use of ``request.session``, reading it first if needed."""
+        self.accessed = True
+        if not self.loaded and self.error is None:
+            if _on_event_loop():
+                raise RuntimeError(NOT_LOADED)
+            anyio.from_thread.run(self.load)
+        if self.error is not None:
+            answer = http_status(self.error)
+            if answer is None:
+                raise self.error
+            raise HTTPException(*answer) from self.error
+
+    def changed(self) -> bool:
+        return self.engine.serializer.dumps(dict(self)) != self.snapshot
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _session_of(connection: HTTPConnection) -> Session:
+    session = connection.scope.get("session")
+    if not isinstance(session, Session):
+        raise RuntimeError(NOT_INSTALLED)
+    return session
+
+
+async def load_session(connection: HTTPConnection) -> dict[str, Any]:
+    """Read the request's session and return it (also a FastAPI dependency).
+
+    Needed before async code uses ``request.session`` under
+    ``SessionMiddleware(autoload=False)``; harmless otherwise.
+    """
+    session = _session_of(connection)
+    await session.load()
+    session.mark_accessed()
+    return session
 
 
 def regenerate_session_id(connection: HTTPConnection) -> None:
@@ -78,10 +175,7 @@ def regenerate_session_id(connection: HTTPConnection) -> None:
     The data moves to a fresh record and the old one is deleted: call it
     after a login, so an id planted before the login is worth nothing.
     """
-    state = connection.scope.get(STATE_KEY)
-    if not isinstance(state, SessionState):
-        raise RuntimeError("fastapi_aerospike.SessionMiddleware is not installed")
-    state.regenerate = True
+    _session_of(connection).regenerate = True
 
 
 class SessionMiddleware:
@@ -101,6 +195,7 @@ class SessionMiddleware:
         *,
         rolling: bool = False,
         gc_ttl: int = ONE_DAY,
+        autoload: bool = True,
         config: SettingsSource | None = None,
     ) -> None:
         if (max_age is not None and max_age <= 0) or gc_ttl <= 0:
@@ -117,6 +212,7 @@ class SessionMiddleware:
         self.ttl = max_age or gc_ttl
         self.path = path
         self.rolling = rolling
+        self.autoload = autoload
         self.flags = f"httponly; samesite={same_site}"
         if https_only:
             self.flags += "; secure"
@@ -132,30 +228,25 @@ class SessionMiddleware:
             if scope["type"] == "lifespan" and self.engine is not None:
                 await registry.aclose()  # the clients of this loop, at shutdown
             return
-        try:
-            state, data = await self.load(scope)
-        except AerospikeError as exc:
-            await self.refuse(exc, scope, receive, send)
-            return
-        scope[STATE_KEY] = state
-        scope["session"] = data
+        session = self.session(scope)
+        if self.autoload:
+            await session.load()
+        scope["session"] = session
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, self.saving_send(scope, receive, send))
+        await self.app(scope, receive, self.saving_send(session, scope, receive, send))
 
-    async def load(self, scope: Scope) -> tuple[SessionState, dict[str, Any]]:
-        """Read the session named by the request's cookie, if any."""
+    def session(self, scope: Scope) -> Session:
+        """The session named by the request's cookie, not read yet."""
         engine = self.engine or runtime_of(scope).sessions
         cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
         session_id = self.unsign(cookie) if cookie else None
-        data = await engine.load(session_id) if session_id else None
-        if data is None:
-            session_id, data = None, {}
-        snapshot = engine.serializer.dumps(data)
-        return SessionState(engine, session_id, cookie is not None, snapshot), data
+        return Session(engine, session_id, had_cookie=cookie is not None)
 
-    def saving_send(self, scope: Scope, receive: Receive, send: Send) -> Send:
+    def saving_send(
+        self, session: Session, scope: Scope, receive: Receive, send: Send
+    ) -> Send:
         """Wrap ``send`` to store the session as the response starts."""
         replaced = False
 
@@ -165,7 +256,7 @@ class SessionMiddleware:
                 return  # the app's body belongs to the response we replaced
             if message["type"] == "http.response.start":
                 try:
-                    cookie = await self.commit(scope[STATE_KEY], scope["session"])
+                    cookie = await self.commit(session)
                 except AerospikeError as exc:
                     replaced = True
                     await self.refuse(exc, scope, receive, send)
@@ -173,47 +264,49 @@ class SessionMiddleware:
                 headers = MutableHeaders(scope=message)
                 if cookie is not None:
                     headers.append("Set-Cookie", cookie)
-                if cookie is not None or scope[STATE_KEY].had_cookie:
+                if cookie is not None or session.accessed:
                     headers.add_vary_header("Cookie")
             await send(message)
 
         return send_with_session
 
-    async def commit(self, state: SessionState, data: dict[str, Any]) -> str | None:
+    async def commit(self, session: Session) -> str | None:
         """Store what changed; return the Set-Cookie value, if one is due."""
-        engine = state.engine
+        if session.regenerate:
+            await session.load()  # the data moves to the new id
+        if not session.loaded:
+            return None  # unused, or unreadable: nothing to store
+        engine = session.engine
+        data = dict(session)
         if not data:
-            if state.session_id is not None:
-                await engine.delete(state.session_id)
-            return self.expired_cookie() if state.had_cookie else None
-        if state.regenerate or state.session_id is None:
+            if session.session_id is not None:
+                await engine.delete(session.session_id)
+            return self.expired_cookie() if session.had_cookie else None
+        if session.regenerate or session.session_id is None:
             new_id = await engine.create(data, self.ttl)
-            if state.session_id is not None:
-                await engine.delete(state.session_id)
+            if session.session_id is not None:
+                await engine.delete(session.session_id)
             return self.cookie(new_id)
-        if engine.serializer.dumps(data) != state.snapshot:
+        if session.changed():
             try:
-                await engine.save(state.session_id, data, self.ttl, must_exist=True)
+                await engine.save(session.session_id, data, self.ttl, must_exist=True)
             except SessionMissing:
                 log.info("session ended while a request changed it; not recreated")
                 return self.expired_cookie()
-            return self.cookie(state.session_id)
+            return self.cookie(session.session_id)
         if self.rolling:
-            if await engine.touch(state.session_id, self.ttl):
-                return self.cookie(state.session_id)
+            if await engine.touch(session.session_id, self.ttl):
+                return self.cookie(session.session_id)
             return self.expired_cookie()
         return None
 
     async def refuse(
         self, exc: AerospikeError, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Answer for the app when the session store failed."""
+        """Answer for the app when the session could not be stored."""
         response = error_response(exc)
         if response is None:
             raise exc
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1011})
-            return
         await response(scope, receive, send)
 
     # -- cookies -------------------------------------------------------------------

@@ -37,9 +37,10 @@ class AerospikeSettings:
 
     ``namespace`` and ``set_name`` are the defaults of the request-scoped
     client. ``request_timeout_ms`` bounds every Aerospike call of a request
-    (all calls together); a client can shorten it with the
-    ``request_timeout_header`` header (milliseconds), and without a
-    configured deadline ask for one of up to 60 s. ``cache_set`` holds
+    (all calls together), never lengthening a call's own timeout; a client
+    can shorten it with the ``request_timeout_header`` header
+    (milliseconds), and without a configured deadline ask for one of up
+    to 60 s. ``cache_set`` holds
     cached responses, ``cache_ttl`` is their default lifetime, and
     ``session_set`` holds the server-side sessions.
     """

@@ -15,9 +15,11 @@ from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from fastapi_aerospike import AerospikeCache, cached, lifespan
+from aerospike_py.server import EmbeddedServer, NamespaceConfig
+from fastapi_aerospike import AerospikeCache, AerospikeSettings, cached, lifespan
 
 
 class Item(BaseModel):
@@ -370,3 +372,62 @@ def test_without_fail_open_an_outage_is_a_503(private_server, private_settings, 
     response = client.get("/strict")
     assert response.status_code == 503
     assert response.json() == {"detail": "Aerospike is unavailable"}
+
+
+def test_head_is_answered_like_get_without_a_body(app, serve, calls):
+    client = serve(app)
+
+    first = client.head("/items/1")
+    get = client.get("/items/1")
+    again = client.head("/items/1")
+
+    assert first.status_code == 200 and first.content == b""
+    assert get.json()["call"] == 1  # HEAD filled the entry GET reads
+    assert again.status_code == 200 and again.content == b""
+    assert again.headers["x-cache"] == "HIT"
+    assert again.headers["etag"] == get.headers["etag"]
+    assert again.headers["content-length"] == str(len(get.content))
+    assert next(calls) == 2
+
+
+def test_head_twins_stay_out_of_the_schema(app):
+    for _ in range(2):  # a second run of the lifespan adds no second twin
+        with TestClient(app) as client:
+            paths = client.get("/openapi.json").json()["paths"]
+
+    assert set(paths["/items/{item_id}"]) == {"get"}
+    heads = [r for r in app.routes if getattr(r, "methods", None) == {"HEAD"}]
+    assert len(heads) == len({r.path for r in heads})
+
+
+@pytest.fixture
+def plain_settings(aerospike_set):
+    """Settings on a namespace without expiry (nsup-period 0)."""
+    namespaces = ["test", NamespaceConfig("plain", nsup_period=0)]
+    with EmbeddedServer(port=0, namespaces=namespaces) as server:
+        yield AerospikeSettings(
+            client=server.client_config(),
+            namespace="plain",
+            cache_set=aerospike_set,
+        )
+
+
+@pytest.mark.parametrize("lock_timeout", [None, 5])
+def test_a_namespace_refusing_ttls_serves_answers_uncached(
+    plain_settings, serve, caplog, lock_timeout
+):
+    app = FastAPI(lifespan=lifespan(plain_settings))
+    served = itertools.count(1)
+
+    @app.get("/uncacheable")
+    @cached(ttl=60, lock_timeout=lock_timeout)
+    async def uncacheable() -> int:
+        return next(served)
+
+    client = serve(app)
+    with caplog.at_level("WARNING"):
+        responses = [client.get("/uncacheable") for _ in range(2)]
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [r.json() for r in responses] == [1, 2]
+    assert "nsup-period" in caplog.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -45,6 +45,10 @@ def app(make_app, aerospike_client) -> FastAPI:
 
     @app.patch("/users/{uid}")
     async def update(uid: str, changes: UserChanges, users: Users) -> User:
+        return await users.update(uid, changes)
+
+    @app.patch("/users/{uid}/fields")
+    async def update_fields(uid: str, changes: dict[str, Any], users: Users) -> User:
         return await users.update(uid, changes)
 
     @app.delete("/users/{uid}", status_code=204)
@@ -100,6 +104,18 @@ def test_update_changes_only_the_given_fields(app, serve):
     assert response.json() == {"id": "ada", "name": "Ada", "age": 37, "nickname": None}
     assert client.get("/users/ada").json()["age"] == 37
     assert client.patch("/users/nobody", json={"age": 1}).status_code == 404
+
+
+def test_an_update_with_an_invalid_value_is_a_422_naming_the_field(app, serve):
+    client = serve(app)
+    client.post("/users", json={"id": "ada", "name": "Ada", "age": 36})
+
+    response = client.patch("/users/ada/fields", json={"age": "abc", "name": "A"})
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "age"] and error["input"] == "abc"
+    assert client.get("/users/ada").json()["name"] == "Ada"
 
 
 def test_delete_then_read_is_a_404(app, serve):

@@ -34,6 +34,7 @@ PUBLIC = {
     "get_request_client",
     "health_router",
     "lifespan",
+    "load_session",
     "regenerate_session_id",
     "request_client",
 }

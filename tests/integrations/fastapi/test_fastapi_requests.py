@@ -165,6 +165,67 @@ def test_a_header_cannot_extend_the_configured_deadline(
     assert response.status_code == 504
 
 
+def with_timeout(settings, section: str, total_timeout_ms: int, **changes):
+    """``settings`` whose client has this default total_timeout for one
+    section of its policies."""
+    policies = {section: {"total_timeout": total_timeout_ms}}
+    client = {**settings.client, "policies": policies}
+    return dataclasses.replace(settings, client=client, **changes)
+
+
+@pytest.mark.parametrize(
+    ("section", "method", "path"),
+    [("read", "GET", "/slow"), ("write", "PUT", "/visits/p")],
+)
+def test_the_deadline_keeps_a_shorter_configured_timeout(
+    private_server, private_settings, serve, section, method, path
+):
+    settings = with_timeout(private_settings, section, 200, request_timeout_ms=5000)
+    app = FastAPI(lifespan=lifespan(settings))
+    add_routes(app)
+    client = serve(app)
+    private_server.delay_replies(2.5)
+
+    start = time.perf_counter()
+    response = client.request(method, path)
+
+    assert response.status_code == 504
+    assert time.perf_counter() - start < 1.5
+
+
+def test_a_header_cannot_extend_the_configured_timeout(
+    private_server, private_settings, serve
+):
+    app = FastAPI(lifespan=lifespan(with_timeout(private_settings, "read", 200)))
+    add_routes(app)
+    client = serve(app)
+    private_server.delay_replies(2.5)
+
+    start = time.perf_counter()
+    response = client.get("/slow", headers={"X-Request-Timeout-Ms": "5000"})
+
+    assert response.status_code == 504
+    assert time.perf_counter() - start < 1.5
+
+
+def test_a_calls_own_timeout_still_ends_by_the_deadline(
+    private_server, private_settings, serve
+):
+    settings = dataclasses.replace(private_settings, request_timeout_ms=200)
+    app = FastAPI(lifespan=lifespan(settings))
+
+    @app.get("/patient")
+    async def patient(db: AerospikeRequest) -> None:
+        await db.get("anything", policy={"total_timeout": 5000})
+
+    client = serve(app)
+    private_server.delay_replies(2.5)
+
+    start = time.perf_counter()
+    assert client.get("/patient").status_code == 504
+    assert time.perf_counter() - start < 1.5
+
+
 @pytest.mark.parametrize("value", ["soon", "0", "-3"])
 def test_a_malformed_deadline_header_is_a_422(make_app, serve, value):
     app = make_app()

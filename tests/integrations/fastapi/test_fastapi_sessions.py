@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.testclient import TestClient
 
 from aerospike_py.registry import registry
-from fastapi_aerospike import SessionMiddleware, regenerate_session_id
+from aerospike_py.server import EmbeddedServer, NamespaceConfig
+from aerospike_py.sessions import TTLForbiddenError
+from fastapi_aerospike import (
+    SessionMiddleware,
+    lifespan,
+    load_session,
+    regenerate_session_id,
+)
 
 SECRET = "test-secret"
 
@@ -43,6 +53,20 @@ def add_routes(app: FastAPI, aerospike_client=None, session_set=None) -> None:
     @app.get("/health")
     async def health() -> str:
         return "ok"
+
+    @app.get("/sync")
+    def show_in_a_worker_thread(request: Request) -> dict:
+        return dict(request.session)
+
+    @app.post("/sync/set/{name}/{value}")
+    def set_in_a_worker_thread(name: str, value: str, request: Request) -> None:
+        request.session[name] = value
+
+    @app.get("/loaded")
+    async def show_loaded(
+        session: Annotated[dict[str, Any], Depends(load_session)],
+    ) -> dict:
+        return dict(session)
 
 
 @pytest.fixture
@@ -304,15 +328,18 @@ def test_websockets_see_the_session(make_session_app, serve):
         assert websocket.receive_json() == {"user": "ada"}
 
 
+def outage_app(settings, **options) -> FastAPI:
+    """An app on ``settings`` with the session middleware and the routes."""
+    app = FastAPI(lifespan=lifespan(settings))
+    app.add_middleware(SessionMiddleware, secret_key=SECRET, **options)
+    add_routes(app)
+    return app
+
+
 def test_a_store_outage_is_a_503_with_a_short_body(
     private_server, private_settings, serve
 ):
-    from fastapi_aerospike import lifespan
-
-    app = FastAPI(lifespan=lifespan(private_settings))
-    app.add_middleware(SessionMiddleware, secret_key=SECRET)
-    add_routes(app)
-    client = serve(app)
+    client = serve(outage_app(private_settings))
     client.post("/set/user/ada")
     private_server.stop()
 
@@ -325,12 +352,7 @@ def test_a_store_outage_is_a_503_with_a_short_body(
 def test_a_failed_save_replaces_the_response_with_a_503(
     private_server, private_settings, serve
 ):
-    from fastapi_aerospike import lifespan
-
-    app = FastAPI(lifespan=lifespan(private_settings))
-    app.add_middleware(SessionMiddleware, secret_key=SECRET)
-    add_routes(app)
-    client = serve(app)
+    client = serve(outage_app(private_settings))
     private_server.stop()
 
     response = client.post("/set/user/ada")  # no cookie: nothing to load
@@ -363,3 +385,87 @@ def test_middleware_configured_directly_works_without_the_lifespan(
         with TestClient(app) as client:  # shutdown closes the loop's client
             client.post("/set/user/ada")
             assert client.get("/").json() == {"user": "ada"}
+
+
+def test_routes_that_never_use_the_session_work_through_an_outage(
+    private_server, private_settings, serve
+):
+    client = serve(outage_app(private_settings))
+    client.post("/set/user/ada")
+    private_server.stop()
+
+    skipping = client.get("/health")
+    using = client.get("/")
+
+    assert skipping.status_code == 200 and skipping.json() == "ok"
+    assert "set-cookie" not in skipping.headers
+    assert using.status_code == 503
+    assert using.json() == {"detail": "Aerospike is unavailable"}
+
+
+def test_without_autoload_the_store_is_read_only_when_the_session_is_used(
+    private_server, private_settings, serve
+):
+    client = serve(outage_app(private_settings, autoload=False))
+    client.post("/sync/set/user/ada")
+    private_server.delay_replies(2.5)  # a read would wait for its 1 s timeout
+
+    start = time.perf_counter()
+    skipping = client.get("/health")
+    elapsed = time.perf_counter() - start
+    using = client.get("/sync")
+
+    assert skipping.status_code == 200 and elapsed < 0.8
+    assert using.status_code == 504
+
+
+def test_without_autoload_def_endpoints_read_and_save_on_first_use(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app(autoload=False))
+
+    response = client.post("/sync/set/user/ada")
+
+    assert stored(aerospike_client, settings, session_id(response)) is not None
+    assert client.get("/sync").json() == {"user": "ada"}
+    assert client.get("/loaded").json() == {"user": "ada"}
+
+
+def test_without_autoload_async_code_must_load_the_session_first(
+    make_session_app, serve
+):
+    client = serve(make_session_app(autoload=False), raise_server_exceptions=True)
+    client.post("/sync/set/user/ada")
+
+    with pytest.raises(RuntimeError, match="load_session"):
+        client.get("/")
+
+
+def test_vary_cookie_follows_every_use_of_the_session(make_session_app, serve):
+    client = serve(make_session_app())
+
+    anonymous = client.get("/")
+    client.post("/set/user/ada")
+    untouched = client.get("/health")
+
+    assert "cookie" in anonymous.headers["vary"].lower()
+    assert "vary" not in untouched.headers
+
+
+@pytest.fixture
+def no_expiry_settings(settings):
+    """Settings on a namespace that refuses TTLs (nsup-period 0)."""
+    namespaces = ["test", NamespaceConfig("plain", nsup_period=0)]
+    with EmbeddedServer(port=0, namespaces=namespaces) as server:
+        yield dataclasses.replace(
+            settings, client=server.client_config(), namespace="plain"
+        )
+
+
+def test_a_namespace_refusing_ttls_fails_with_the_explanation(
+    no_expiry_settings, serve
+):
+    client = serve(outage_app(no_expiry_settings), raise_server_exceptions=True)
+
+    with pytest.raises(TTLForbiddenError, match="nsup-period"):
+        client.post("/set/user/ada")
