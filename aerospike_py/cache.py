@@ -7,7 +7,7 @@
 ``AsyncCacheEngine`` offers the same methods as coroutines.
 """
 
-from aerospike_py._async.cache import AsyncCacheEngine, AsyncCacheLock
+from aerospike_py._async.cache import OUTAGES, AsyncCacheEngine, AsyncCacheLock
 from aerospike_py._cache_codec import (
     KEEP,
     NEVER,
@@ -17,11 +17,14 @@ from aerospike_py._cache_codec import (
     Serializer,
     TTLForbiddenError,
 )
+from aerospike_py._policy import MAX_TTL
 from aerospike_py._sync.cache import CacheEngine, CacheLock
 
 __all__ = [
     "KEEP",
+    "MAX_TTL",
     "NEVER",
+    "OUTAGES",
     "SERIALIZERS",
     "AsyncCacheEngine",
     "AsyncCacheLock",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -21,13 +21,13 @@ def test_sync_client_is_generated_from_the_async_source():
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
+@pytest.mark.skipif(find_spec("ruff") is None, reason="ruff is not installed")
 def test_ruff_finds_nothing():
-    result = _run("ruff", "check", ".")
+    result = _run(sys.executable, "-m", "ruff", "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(shutil.which("mypy") is None, reason="mypy is not installed")
+@pytest.mark.skipif(find_spec("mypy") is None, reason="mypy is not installed")
 def test_mypy_strict_finds_nothing():
     result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -26,6 +26,7 @@ from aerospike_py._cache_codec import (
     CacheMiss,
     Codec,
     Serializer,
+    TTLForbiddenError,
     storage_key,
     ttl_forbidden,
 )
@@ -48,6 +49,7 @@ log = logging.getLogger("aerospike_py.cache")
 NEVER_EXPIRES = 0xFFFFFFFF
 # Errors that mean "the cache is unreachable", which ignore_exceptions hides.
 OUTAGES = (ClusterError, AerospikeTimeoutError)
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 ClientSource = AsyncClient | Callable[[], Awaitable[AsyncClient]]
 
@@ -208,28 +210,38 @@ class AsyncCacheEngine:
 
         The entry keeps its remaining TTL. A missing key raises CacheMiss,
         or with ``create`` starts from 0; a key holding anything but an
-        integer raises TypeError.
+        integer raises TypeError; a result outside the signed 64-bit range
+        raises OverflowError and leaves the value as it was (the server's
+        own add would wrap around).
         """
         if isinstance(delta, bool) or not isinstance(delta, int):
             raise InvalidArgError(f"incr needs an int delta, not {delta!r}")
+        if not INT64_MIN <= delta <= INT64_MAX:
+            raise _overflow(key, delta)
         ops = [
             {"op": C.OPERATOR_INCR, "bin": VALUE_BIN, "val": delta},
             {"op": C.OPERATOR_READ, "bin": VALUE_BIN},
         ]
-        # Serialized values carry a format bin; never add to those.
-        policy: dict[str, Any] = {
-            "key": C.POLICY_KEY_SEND,
-            "expressions": exp.not_(exp.bin_exists(FORMAT_BIN)),
-        }
+        # Serialized values carry a format bin; never add to those. The
+        # bound refuses, in the same step, an add that would wrap.
+        guard = exp.not_(exp.bin_exists(FORMAT_BIN))
+        if delta > 0:
+            guard = exp.and_(guard, exp.le(exp.int_bin(VALUE_BIN), INT64_MAX - delta))
+        elif delta < 0:
+            guard = exp.and_(guard, exp.ge(exp.int_bin(VALUE_BIN), INT64_MIN - delta))
+        policy: dict[str, Any] = {"key": C.POLICY_KEY_SEND, "expressions": guard}
         if not create:
             policy["exists"] = C.POLICY_EXISTS_UPDATE_ONLY
+        client = await self.client()
+        record_key = self.record_key(key)
         try:
-            record = await (await self.client()).operate(
-                self.record_key(key), ops, {"ttl": KEEP}, policy
-            )
+            record = await client.operate(record_key, ops, {"ttl": KEEP}, policy)
         except RecordNotFound:
             raise CacheMiss(key) from None
         except (BinTypeError, FilteredOut):
+            found, held, _ = await self.get_with_ttl(key)
+            if found and type(held) is int:
+                raise _overflow(key, delta) from None
             raise TypeError(f"cache key {key!r} does not hold an integer") from None
         except AerospikeError as exc:
             raise self._explain(exc) from exc
@@ -363,7 +375,10 @@ class AsyncCacheEngine:
         """The cached value; on a miss compute ``default()`` and store it.
 
         With ``lock_timeout`` only one caller computes a missing value while
-        the others wait for it (stampede protection).
+        the others wait for it (stampede protection); TimeoutError if the
+        lock stays taken that long. With ``ignore_exceptions``, a lock that
+        an outage makes unreachable is done without: the value is computed
+        and returned.
         """
         found, value, _ = await self.get_with_ttl(key)
         if found:
@@ -373,15 +388,37 @@ class AsyncCacheEngine:
             await self.add(key, value, ttl)
             found, stored, _ = await self.get_with_ttl(key)
             return stored if found else value
-        async with self.lock(
-            f"fill:{key}", lock_timeout, blocking_timeout=lock_timeout
-        ):
+        lock = self.lock(f"fill:{key}", lock_timeout, blocking_timeout=lock_timeout)
+        try:
+            acquired = await lock.acquire()
+        except TTLForbiddenError as exc:
+            raise ttl_forbidden(
+                self.namespace,
+                "the lock of get_or_set(lock_timeout=...)",
+                ", or call get_or_set() without lock_timeout",
+            ) from exc
+        except OUTAGES as exc:
+            if not self.ignore_exceptions:
+                raise
+            log.warning(
+                "cache get_or_set of %r could not lock (%s); computed without the lock",
+                key,
+                exc,
+            )
+            return default() if callable(default) else default
+        if not acquired:
+            raise TimeoutError(
+                f"could not take lock {lock.name!r} within {lock_timeout} s"
+            )
+        try:
             found, value, _ = await self.get_with_ttl(key)
             if found:
                 return value
             value = default() if callable(default) else default
             await self.set(key, value, ttl)
             return value
+        finally:
+            await lock.release(quiet=self.ignore_exceptions)
 
 
 class AsyncCacheLock:
@@ -433,18 +470,35 @@ class AsyncCacheLock:
                     return False
                 await sleep(self.POLL)
                 continue
+            except ForbiddenError as exc:
+                if exc.code != 22:
+                    raise
+                raise ttl_forbidden(
+                    self._engine.namespace,
+                    "cache locks",
+                    "; a lock always has a TTL, so that a crashed holder "
+                    "cannot keep it",
+                ) from exc
             self._token = token
             self._generation = 1
             return True
 
-    async def release(self) -> None:
+    async def release(self, *, quiet: bool = False) -> None:
+        """Give the lock up; ``quiet`` logs an outage instead of raising
+        (the lock then ends with its timeout)."""
         if self._token is None:
             raise RuntimeError(f"lock {self.name!r} is not held")
-        client = await self._engine.client()
         try:
+            client = await self._engine.client()
             await client.remove(self._key(), {"gen": self._generation})
         except (RecordNotFound, RecordGenerationError):
             log.warning("lock %r expired before it was released", self.name)
+        except OUTAGES as exc:
+            if not quiet:
+                raise
+            log.warning(
+                "lock %r not released (%s); it ends with its timeout", self.name, exc
+            )
         finally:
             self._token = None
 
@@ -461,6 +515,13 @@ class AsyncCacheLock:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.release()
+
+
+def _overflow(key: str, delta: int) -> OverflowError:
+    return OverflowError(
+        f"cache key {key!r} cannot change by {delta}: the result would not fit "
+        "a signed 64-bit integer, Aerospike's integer; the value is unchanged"
+    )
 
 
 def _ttl_of(meta: Any) -> int | None:

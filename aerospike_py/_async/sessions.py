@@ -145,9 +145,9 @@ class AsyncSessionEngine:
             raise self._explain(exc) from exc
         except RecordTooBig as exc:
             raise RecordTooBig(
-                f"session {session_key[:8]}… holds {len(payload)} bytes once "
-                "serialized, more than the namespace's record size limit; keep "
-                "large data out of the session (store it under its own key)",
+                f"the session holds {len(payload)} bytes once serialized, more "
+                "than the namespace's record size limit; keep large data out "
+                "of the session (store it under its own key)",
                 exc.code,
             ) from exc
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -46,20 +46,17 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ImproperlyConfigured
 
-from aerospike_py._async.cache import OUTAGES
 from aerospike_py._async.client import AsyncClient
-from aerospike_py._cache_codec import ttl_forbidden
-from aerospike_py._policy import MAX_TTL
 from aerospike_py._sync.client import Client
 from aerospike_py.cache import (
+    MAX_TTL,
     AsyncCacheEngine,
     AsyncCacheLock,
     CacheEngine,
     CacheLock,
     CacheMiss,
-    TTLForbiddenError,
 )
-from aerospike_py.exception import ForbiddenError, InvalidArgError
+from aerospike_py.exception import InvalidArgError
 from django_aerospike import conf
 from django_aerospike.connections import SharedClient
 
@@ -68,8 +65,6 @@ log = logging.getLogger("django_aerospike.cache")
 EXPIRED = 0  # get_backend_timeout(): Django asked for "expire now"
 GLOB_SPECIALS = "*?["  # a lone "]" is already literal
 # Aerospike integers are signed 64-bit; the server's add wraps around.
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 
 
 class AerospikeCache(BaseCache):
@@ -296,25 +291,13 @@ class AerospikeCache(BaseCache):
         when the result would not fit a signed 64-bit integer.
         """
         made = self.make_and_validate_key(key, version=version)
-        _check_delta(key, delta)
-        with _counter_errors(key):
-            value = self._engine.incr(made, delta)
-            if _wrapped(value, delta):
-                # Adding -delta undoes this add exactly: adds commute, so
-                # increments made meanwhile by others are kept.
-                self._engine.incr(made, -delta)
-                raise _overflow(key, delta)
-        return value
+        with _counter_errors(key, delta):
+            return self._engine.incr(made, delta)
 
     async def aincr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         made = self.make_and_validate_key(key, version=version)
-        _check_delta(key, delta)
-        with _counter_errors(key):
-            value = await self._aengine.incr(made, delta)
-            if _wrapped(value, delta):
-                await self._aengine.incr(made, -delta)
-                raise _overflow(key, delta)
-        return value
+        with _counter_errors(key, delta):
+            return await self._aengine.incr(made, delta)
 
     async def adecr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return await self.aincr(key, -delta, version=version)
@@ -370,19 +353,7 @@ class AerospikeCache(BaseCache):
         if ttl == EXPIRED:
             value = self._engine.get(made, self._missing_key)
             return _resolve(default) if value is self._missing_key else value
-        if lock_timeout is None:
-            return self._engine.get_or_set(made, default, ttl)
-        compute = _Once(default)
-        try:
-            with _explain_fill_lock(self._engine.namespace):
-                return self._engine.get_or_set(
-                    made, compute, ttl, lock_timeout=lock_timeout
-                )
-        except OUTAGES as exc:
-            if not self._engine.ignore_exceptions:
-                raise
-            _log_unlocked_fill(key, exc)
-        return compute()
+        return self._engine.get_or_set(made, default, ttl, lock_timeout=lock_timeout)
 
     async def aget_or_set(
         self,
@@ -398,19 +369,9 @@ class AerospikeCache(BaseCache):
         if ttl == EXPIRED:
             value = await self._aengine.get(made, self._missing_key)
             return _resolve(default) if value is self._missing_key else value
-        if lock_timeout is None:
-            return await self._aengine.get_or_set(made, default, ttl)
-        compute = _Once(default)
-        try:
-            with _explain_fill_lock(self._aengine.namespace):
-                return await self._aengine.get_or_set(
-                    made, compute, ttl, lock_timeout=lock_timeout
-                )
-        except OUTAGES as exc:
-            if not self._aengine.ignore_exceptions:
-                raise
-            _log_unlocked_fill(key, exc)
-        return compute()
+        return await self._aengine.get_or_set(
+            made, default, ttl, lock_timeout=lock_timeout
+        )
 
     def clear(self) -> None:
         """Remove every entry of this cache: a truncate of its own set."""
@@ -466,7 +427,7 @@ class AerospikeCache(BaseCache):
         has a TTL, so a namespace without expiry refuses it (explained).
         """
         name = self.make_and_validate_key(key, version=version)
-        return AerospikeCacheLock(self._engine, name, timeout, blocking_timeout)
+        return CacheLock(self._engine, name, timeout, blocking_timeout)
 
     def alock(
         self,
@@ -477,7 +438,7 @@ class AerospikeCache(BaseCache):
     ) -> AsyncCacheLock:
         """Return the lock of :meth:`lock` for ``async with``."""
         name = self.make_and_validate_key(key, version=version)
-        return AsyncAerospikeCacheLock(self._aengine, name, timeout, blocking_timeout)
+        return AsyncCacheLock(self._aengine, name, timeout, blocking_timeout)
 
     def keys(self, search: str = "*", version: int | None = None) -> list[str]:
         """Return the keys matching a glob pattern (matched on the server)."""
@@ -523,22 +484,6 @@ class AerospikeCache(BaseCache):
         ]
 
 
-class AerospikeCacheLock(CacheLock):
-    """The engine's lock, explaining a namespace that refuses TTLs."""
-
-    def acquire(self, blocking: bool = True) -> bool:
-        with _explain_lock(self._engine.namespace):
-            return super().acquire(blocking)
-
-
-class AsyncAerospikeCacheLock(AsyncCacheLock):
-    """The engine's async lock, explaining a namespace that refuses TTLs."""
-
-    async def acquire(self, blocking: bool = True) -> bool:
-        with _explain_lock(self._engine.namespace):
-            return await super().acquire(blocking)
-
-
 def get_aerospike_client(alias: str = "default") -> Client:
     """Return the client behind the CACHES alias ``alias``.
 
@@ -563,60 +508,8 @@ def _resolve(default: Any | Callable[[], Any]) -> Any:
     return default() if callable(default) else default
 
 
-class _Once:
-    """The default of get_or_set, computed at most once whatever fails."""
-
-    _UNSET = object()
-
-    def __init__(self, default: Any) -> None:
-        self._default = default
-        self._value: Any = self._UNSET
-
-    def __call__(self) -> Any:
-        if self._value is self._UNSET:
-            self._value = _resolve(self._default)
-        return self._value
-
-
-def _log_unlocked_fill(key: str, exc: Exception) -> None:
-    log.warning(
-        "cache get_or_set of %r could not lock (%s); computed without the lock",
-        key,
-        exc,
-    )
-
-
 @contextmanager
-def _explain_ttl_refusal(namespace: str, what: str, remedy: str) -> Iterator[None]:
-    """Explain result code 22 (nsup-period 0) on a write the engine left bare."""
-    try:
-        yield
-    except TTLForbiddenError:
-        raise
-    except ForbiddenError as exc:
-        if exc.code != 22:
-            raise
-        raise ttl_forbidden(namespace, what, remedy) from exc
-
-
-def _explain_lock(namespace: str) -> AbstractContextManager[None]:
-    return _explain_ttl_refusal(
-        namespace,
-        "cache locks",
-        "; a lock always has a TTL, so that a crashed holder cannot keep it",
-    )
-
-
-def _explain_fill_lock(namespace: str) -> AbstractContextManager[None]:
-    return _explain_ttl_refusal(
-        namespace,
-        "the lock of get_or_set(lock_timeout=...)",
-        ", or call get_or_set() without lock_timeout",
-    )
-
-
-@contextmanager
-def _counter_errors(key: str) -> Iterator[None]:
+def _counter_errors(key: str, delta: int) -> Iterator[None]:
     """Name the caller's key, not the stored one, in incr's errors."""
     try:
         yield
@@ -624,25 +517,13 @@ def _counter_errors(key: str) -> Iterator[None]:
         raise ValueError(f"Key '{key}' not found") from None
     except InvalidArgError:
         raise
+    except OverflowError:
+        raise OverflowError(
+            f"Key '{key}' cannot change by {delta}: the result would not fit a "
+            "signed 64-bit integer, Aerospike's integer; the value is unchanged"
+        ) from None
     except TypeError:
         raise TypeError(f"Key '{key}' does not hold an integer") from None
-
-
-def _check_delta(key: str, delta: int) -> None:
-    if isinstance(delta, int) and not INT64_MIN <= delta <= INT64_MAX:
-        raise _overflow(key, delta)
-
-
-def _wrapped(result: int, delta: int) -> bool:
-    """Whether the server's add wrapped: the value before it is out of range."""
-    return not INT64_MIN <= result - delta <= INT64_MAX
-
-
-def _overflow(key: str, delta: int) -> OverflowError:
-    return OverflowError(
-        f"Key '{key}' cannot change by {delta}: the result would not fit a "
-        "signed 64-bit integer, Aerospike's integer; the value is unchanged"
-    )
 
 
 def _glob_escape(text: str) -> str:

@@ -32,8 +32,13 @@ from typing import Any
 from flask import Flask
 from flask_caching.backends.base import BaseCache
 
-from aerospike_py._policy import MAX_TTL
-from aerospike_py.cache import SERIALIZERS, CacheEngine, CacheMiss, Serializer
+from aerospike_py.cache import (
+    MAX_TTL,
+    SERIALIZERS,
+    CacheEngine,
+    CacheMiss,
+    Serializer,
+)
 from aerospike_py.registry import registry
 from flask_aerospike._config import (
     ConfigError,

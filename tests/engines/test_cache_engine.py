@@ -257,6 +257,64 @@ def test_ignore_exceptions_turns_an_outage_into_misses():
         server.stop()
 
 
+@pytest.mark.parametrize(
+    ("start", "delta"),
+    [(2**63 - 1, 1), (2**63 - 10, 10), (-(2**63), -1), (0, 2**63), (5, 2**64)],
+)
+def test_incr_past_64_bits_raises_overflow_and_keeps_the_value(cache, start, delta):
+    cache.set("n", start, 60)
+
+    with pytest.raises(OverflowError, match="'n' cannot change by"):
+        cache.incr("n", delta)
+
+    assert cache.get("n") == start
+
+
+def test_incr_up_to_the_64_bit_limits_still_works(cache):
+    cache.set("n", 2**63 - 2, 60)
+    assert cache.incr("n") == 2**63 - 1
+    cache.set("m", -(2**63) + 1, 60)
+    assert cache.incr("m", -1) == -(2**63)
+
+
+def test_locks_in_a_namespace_without_expiry_explain_the_fix():
+    from aerospike_py.cache import CacheEngine
+
+    with EmbeddedServer(namespaces=[NamespaceConfig("plain", nsup_period=0)]) as server:
+        client = aerospike_py.client(server.client_config()).connect()
+        try:
+            cache = CacheEngine(client, namespace="plain", set_name="c")
+            with pytest.raises(TTLForbiddenError, match="so cache locks cannot"):
+                cache.lock("job", 10).acquire()
+            with pytest.raises(TTLForbiddenError, match="without lock_timeout"):
+                cache.get_or_set("k", 1, None, lock_timeout=5)
+        finally:
+            client.close()
+
+
+def test_get_or_set_with_a_lock_computes_without_it_during_an_outage():
+    from aerospike_py.cache import CacheEngine
+
+    server = EmbeddedServer().start()
+    client = aerospike_py.client(server.client_config()).connect()
+    calls = []
+    try:
+        cache = CacheEngine(client, set_name="c", ignore_exceptions=True)
+        server.stop()
+
+        value = cache.get_or_set(
+            "k", lambda: calls.append(1) or "fresh", 60, lock_timeout=5
+        )
+
+        assert (value, calls) == ("fresh", [1])
+        strict = CacheEngine(client, set_name="c")
+        with pytest.raises(aerospike_py.ClusterError):
+            strict.get_or_set("k", "x", 60, lock_timeout=5)
+    finally:
+        client.close()
+        server.stop()
+
+
 def test_iter_keys_and_delete_pattern_match_globs_on_the_server(cache):
     for key in ("user:1", "user:2", "user:10", "session:1", "user[x]"):
         cache.set(key, 1, 60)
