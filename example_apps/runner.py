@@ -175,7 +175,15 @@ def start(
     try:
         for name in names:
             port = (ports or {}).get(name, 0)
-            apps.apps[name] = _STARTERS[name](host, port)
+            try:
+                apps.apps[name] = _STARTERS[name](host, port)
+            except OSError as exc:
+                raise OSError(
+                    exc.errno,
+                    f"the {name} app cannot listen on {host}:{port} "
+                    f"({exc.strerror or exc}); choose free ports with "
+                    "--ports DJANGO,FLASK,FASTAPI",
+                ) from exc
     except BaseException:
         apps.stop()
         raise

@@ -22,6 +22,26 @@ def test_check_mode_passes_every_step_of_every_app():
     assert lines[-1] == "all checks passed"
 
 
+def test_a_busy_port_names_the_app_and_the_way_out():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "example_apps", "--ports", f"0,{port},0"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**_clean_env()},
+        )
+
+    assert result.returncode == 1
+    assert f"the flask app cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--ports DJANGO,FLASK,FASTAPI" in result.stderr
+
+
 def _clean_env():
     import os
 
