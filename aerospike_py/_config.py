@@ -88,9 +88,15 @@ def build_tls_context(tls: Any) -> ssl.SSLContext | None:
         )
     if not tls.get("enable", True):
         return None
-    context = ssl.create_default_context(
-        ssl.Purpose.SERVER_AUTH, cafile=tls.get("cafile"), capath=tls.get("capath")
-    )
+    try:
+        context = ssl.create_default_context(
+            ssl.Purpose.SERVER_AUTH, cafile=tls.get("cafile"), capath=tls.get("capath")
+        )
+    except (OSError, ssl.SSLError) as exc:
+        where = tls.get("cafile") or tls.get("capath")
+        raise InvalidArgError(
+            f"ClientConfig['tls']: cannot load the CA certificates {where!r}: {exc}"
+        ) from exc
     if not tls.get("verify", True):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -104,7 +110,12 @@ def build_tls_context(tls: Any) -> ssl.SSLContext | None:
                 f"ClientConfig['tls']: cannot load certfile {tls['certfile']!r}: {exc}"
             ) from exc
     if tls.get("cipher_suite"):
-        context.set_ciphers(tls["cipher_suite"])
+        try:
+            context.set_ciphers(tls["cipher_suite"])
+        except ssl.SSLError as exc:
+            raise InvalidArgError(
+                f"ClientConfig['tls']: no usable cipher in {tls['cipher_suite']!r}"
+            ) from exc
     return context
 
 

@@ -12,6 +12,7 @@ from aerospike_py.wire.digest import (
     compute_digest,
     key_particle,
 )
+from aerospike_py.wire.packer import utf8
 
 MAX_NAMESPACE = 31
 MAX_SET = 63
@@ -76,7 +77,7 @@ def check_name(kind: str, value: Any, limit: int) -> str:
             return value
     else:
         raise InvalidArgError(f"{kind} must be a str, not {type(value).__name__}")
-    encoded = value.encode()
+    encoded = utf8(value, kind)
     if len(encoded) > limit:
         raise InvalidArgError(
             f"{kind} {value!r} is {len(encoded)} bytes; Aerospike allows {limit}"

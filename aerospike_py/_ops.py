@@ -15,7 +15,7 @@ from aerospike_py import _constants as C
 from aerospike_py.exception import InvalidArgError
 from aerospike_py.wire import message as msg
 from aerospike_py.wire import particle
-from aerospike_py.wire.packer import PackError
+from aerospike_py.wire.packer import PackError, utf8
 
 # What an op does, for the header flags and for reading the reply.
 READ = "read"  # reads: READ flag; always yields a result with RESPOND_ALL_OPS
@@ -48,7 +48,7 @@ def check_bin_name(name: Any) -> str:
         raise InvalidArgError(
             f"bin name must be a str, not {type(name).__name__} ({name!r:.40})"
         )
-    size = len(name.encode())
+    size = len(utf8(name, "bin name"))
     if size > msg.MAX_BIN_NAME:
         raise InvalidArgError(
             f"bin name {name!r} is {size} bytes; Aerospike allows {msg.MAX_BIN_NAME}"

@@ -32,6 +32,7 @@ from aerospike_py.types import AerospikeKey, Record, RecordMetadata
 from aerospike_py.wire import message as msg
 from aerospike_py.wire import particle
 from aerospike_py.wire.digest import partition_id
+from aerospike_py.wire.packer import utf8
 
 N = TypeVar("N")
 
@@ -80,7 +81,7 @@ def _value_filter(bin_name: str, value: Any, index_type: int, ctx: Any) -> Filte
         data = _I64.pack(value)
         return Filter(bin_name, particle.INTEGER, data, data, index_type, ctx)
     if isinstance(value, str):
-        data = value.encode()
+        data = utf8(value, "predicate value")
         return Filter(bin_name, particle.STRING, data, data, index_type, ctx)
     return Filter(bin_name, particle.BLOB, value, value, index_type, ctx)
 
@@ -91,7 +92,7 @@ def _range_filter(bin_name: str, low: int, high: int, itype: int, ctx: Any) -> F
 
 
 def _geo_filter(bin_name: str, text: str, itype: int, ctx: Any) -> Filter:
-    data = text.encode()
+    data = utf8(text, "GeoJSON predicate")
     return Filter(bin_name, particle.GEOJSON, data, data, itype, ctx)
 
 
@@ -515,7 +516,7 @@ NEW_SINDEX_SYNTAX = (8, 1)  # servers from 8.1 take bin= and type=
 def _info_name(kind: str, value: Any, limit: int) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidArgError(f"{kind} must be a non-empty str, not {value!r:.40}")
-    size = len(value.encode())
+    size = len(utf8(value, kind))
     if size > limit:
         raise InvalidArgError(
             f"{kind} {value!r} is {size} bytes; Aerospike allows {limit}"

@@ -15,6 +15,7 @@ from aerospike_py import _constants as C
 from aerospike_py.exception import ClientError, InvalidArgError
 from aerospike_py.types import Privilege, RoleInfo, UserInfo
 from aerospike_py.wire import admin
+from aerospike_py.wire.packer import utf8
 
 # Clients log in again this long before the server ends a session (Java,
 # Go and C subtract 60 seconds from the session TTL).
@@ -32,7 +33,7 @@ def name(value: Any, what: str) -> bytes:
     """A user or role name: 1 to 63 bytes of UTF-8."""
     if not isinstance(value, str) or not value:
         raise InvalidArgError(f"{what} must be a non-empty str, not {value!r:.60}")
-    data = value.encode()
+    data = utf8(value, what)
     if len(data) > admin.MAX_NAME_SIZE:
         raise InvalidArgError(
             f"{what} {value[:20]!r}... is {len(data)} bytes; Aerospike allows "

@@ -42,6 +42,7 @@ from aerospike_py.types import (
 from aerospike_py.wire import admin
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire import message as msg
+from aerospike_py.wire.packer import utf8
 
 NOT_CONNECTED = "Client is not connected. Call connect() first."
 
@@ -143,6 +144,7 @@ class AsyncClient:
         self, command: str, policy: Mapping[str, Any] | None = None
     ) -> list[InfoNodeResult]:
         """Run an info command on every node."""
+        _check_info_command(command)
         cluster = self._connected()
         timeout = self._policy("info", policy).timeout / 1000 or None
         results = []
@@ -160,6 +162,7 @@ class AsyncClient:
         self, command: str, policy: Mapping[str, Any] | None = None
     ) -> str:
         """Run an info command on one node and return its answer."""
+        _check_info_command(command)
         cluster = self._connected()
         timeout = self._policy("info", policy).timeout / 1000 or None
         return await cluster.info(cluster.random_node(), command, timeout)
@@ -1052,3 +1055,9 @@ class AsyncClient:
         ]
         action = f"set the quotas of role {role!r}"
         await self._admin(admin.SET_QUOTAS, fields, policy, action)
+
+
+def _check_info_command(command: Any) -> None:
+    if not isinstance(command, str):
+        raise InvalidArgError(f"info command must be a str, not {command!r:.40}")
+    utf8(command, "info command")

@@ -106,8 +106,8 @@ def gather(thunks: Sequence[Callable[[], T]]) -> list[T]:
 
     The first failure is raised once every thunk has finished.
     """
-    if len(thunks) == 1:
-        return [thunks[0]()]
+    if len(thunks) <= 1:
+        return [thunk() for thunk in thunks]
     results: list[Any] = [None] * len(thunks)
     failures: list[BaseException | None] = [None] * len(thunks)
 

@@ -44,6 +44,7 @@ from aerospike_py.types import (
 from aerospike_py.wire import admin
 from aerospike_py.wire import info as info_codec
 from aerospike_py.wire import message as msg
+from aerospike_py.wire.packer import utf8
 
 NOT_CONNECTED = "Client is not connected. Call connect() first."
 
@@ -145,6 +146,7 @@ class Client:
         self, command: str, policy: Mapping[str, Any] | None = None
     ) -> list[InfoNodeResult]:
         """Run an info command on every node."""
+        _check_info_command(command)
         cluster = self._connected()
         timeout = self._policy("info", policy).timeout / 1000 or None
         results = []
@@ -162,6 +164,7 @@ class Client:
         self, command: str, policy: Mapping[str, Any] | None = None
     ) -> str:
         """Run an info command on one node and return its answer."""
+        _check_info_command(command)
         cluster = self._connected()
         timeout = self._policy("info", policy).timeout / 1000 or None
         return cluster.info(cluster.random_node(), command, timeout)
@@ -1054,3 +1057,9 @@ class Client:
         ]
         action = f"set the quotas of role {role!r}"
         self._admin(admin.SET_QUOTAS, fields, policy, action)
+
+
+def _check_info_command(command: Any) -> None:
+    if not isinstance(command, str):
+        raise InvalidArgError(f"info command must be a str, not {command!r:.40}")
+    utf8(command, "info command")

@@ -82,4 +82,16 @@ def parse_hosts(hosts: Any) -> list[Host]:
                 f"host entry {entry!r} must be (host, port), (host, port, tls_name) "
                 "or 'host:port'"
             )
+    for host in result:
+        _check_name(host.name)
     return result
+
+
+def _check_name(name: str) -> None:
+    """A name the resolver can take: IDNA-encodable, no spaces or NULs."""
+    try:
+        name.encode("idna")
+    except UnicodeError:
+        raise InvalidArgError(f"host {name!r} is not a valid host name") from None
+    if not name or any(char.isspace() or char == "\0" for char in name):
+        raise InvalidArgError(f"host {name!r} is not a valid host name")

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from Crypto.Protocol.KDF import bcrypt
 
 from aerospike_py.wire.message import MSG_ADMIN, proto_header
+from aerospike_py.wire.packer import utf8
 
 # -- commands (the ``command`` byte of a request) -----------------------------
 
@@ -228,7 +229,7 @@ def decode_u32(data: bytes) -> int:
 
 
 def _short_string(text: str, what: str) -> bytes:
-    data = text.encode()
+    data = utf8(text, what)
     if len(data) > 255:
         raise AdminMessageError(f"{what} {text[:40]!r}... is over 255 bytes")
     return bytes([len(data)]) + data
@@ -342,7 +343,7 @@ _MAX_PASSWORD_BYTES = 72
 
 def hash_password(password: str) -> bytes:
     """Return the 60-byte bcrypt text sent in place of ``password``."""
-    data = password.encode()
+    data = utf8(password, "password")
     if b"\0" in data:
         raise AdminMessageError("a password cannot contain a NUL character")
     return bcrypt(data[:_MAX_PASSWORD_BYTES], _COST, _SALT)

@@ -14,6 +14,7 @@ from typing import Any
 
 from aerospike_py.exception import InvalidArgError
 from aerospike_py.wire import particle
+from aerospike_py.wire.packer import utf8
 
 N_PARTITIONS = 4096
 DIGEST_SIZE = 20
@@ -56,7 +57,10 @@ def key_particle(user_key: Any) -> tuple[int, bytes]:
     """
     key_type = type(user_key)
     if key_type is str:
-        return particle.STRING, user_key.encode()
+        try:
+            return particle.STRING, user_key.encode()
+        except UnicodeEncodeError:
+            return particle.STRING, utf8(user_key, "user key")
     if key_type is int:
         try:
             return particle.INTEGER, _q.pack(user_key)
@@ -71,7 +75,7 @@ def key_particle(user_key: Any) -> tuple[int, bytes]:
     if isinstance(user_key, bool):
         raise InvalidArgError(f"a bool is not a valid user key: {user_key!r}")
     if isinstance(user_key, str):
-        return particle.STRING, str(user_key).encode()
+        return particle.STRING, utf8(str(user_key), "user key")
     if isinstance(user_key, int):
         return key_particle(int(user_key))
     raise InvalidArgError(
@@ -83,7 +87,7 @@ def key_particle(user_key: Any) -> tuple[int, bytes]:
 def compute_digest(set_name: str, user_key: Any) -> bytes:
     """Return the 20-byte digest of ``user_key`` in ``set_name``."""
     key_type, key_bytes = key_particle(user_key)
-    return ripemd160(set_name.encode() + bytes((key_type,)) + key_bytes)
+    return ripemd160(utf8(set_name, "set name") + bytes((key_type,)) + key_bytes)
 
 
 def partition_id(digest: bytes) -> int:

@@ -7,11 +7,12 @@ exactly, then a tab, then its value, then a newline.
 from __future__ import annotations
 
 from aerospike_py.wire.message import MSG_INFO, proto_header
+from aerospike_py.wire.packer import utf8
 
 
 def encode_request(*commands: str) -> bytes:
     """Return a framed info request for ``commands``."""
-    body = "".join(f"{command}\n" for command in commands).encode()
+    body = utf8("".join(f"{command}\n" for command in commands), "info command")
     return proto_header(MSG_INFO, len(body)) + body
 
 

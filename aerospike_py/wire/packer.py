@@ -68,6 +68,18 @@ WILDCARD_BYTES = b"\xd4\xff\x00"
 INFINITY_BYTES = b"\xd4\xff\x01"
 
 
+def utf8(text: str, what: str) -> bytes:
+    """``text`` as UTF-8; InvalidArgError naming ``what`` if it cannot be
+    (a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError as exc:
+        raise InvalidArgError(
+            f"{what} {text!r:.60} is not valid text: {exc.reason} at position "
+            f"{exc.start} (Aerospike strings are UTF-8)"
+        ) from None
+
+
 class PackError(InvalidArgError):
     """A value has no Aerospike msgpack encoding."""
 
@@ -123,7 +135,7 @@ def pack_typed_bytes(out: bytearray, particle_type: int, data: bytes) -> None:
 
 def pack_raw_str(out: bytearray, text: str) -> None:
     """Pack a name (bin, variable, regex) as a bare msgpack string."""
-    data = text.encode()
+    data = utf8(text, "name")
     pack_str_header(out, len(data))
     out += data
 
@@ -163,14 +175,17 @@ def _pack_float(out: bytearray, value: Any, depth: int) -> None:
 
 
 def _pack_str(out: bytearray, value: Any, depth: int) -> None:
-    data = value.encode()
+    try:
+        data = value.encode()
+    except UnicodeEncodeError:
+        data = utf8(value, "string")
     pack_str_header(out, len(data) + 1)
     out.append(PT_STRING)
     out += data
 
 
 def _pack_geojson(out: bytearray, value: Any, depth: int) -> None:
-    pack_typed_bytes(out, PT_GEOJSON, value.encode())
+    pack_typed_bytes(out, PT_GEOJSON, utf8(value, "GeoJSON"))
 
 
 def _pack_bytes(out: bytearray, value: Any, depth: int) -> None:

@@ -49,11 +49,14 @@ def _enc_int(value: Any) -> tuple[int, bytes]:
 
 
 def _enc_str(value: Any) -> tuple[int, bytes]:
-    return STRING, value.encode()
+    try:
+        return STRING, value.encode()
+    except UnicodeEncodeError:
+        return STRING, packer.utf8(value, "string value")
 
 
 def _enc_geo(value: Any) -> tuple[int, bytes]:
-    return GEOJSON, GEO_PREFIX + value.encode()
+    return GEOJSON, GEO_PREFIX + packer.utf8(value, "GeoJSON value")
 
 
 def _enc_bytes(value: Any) -> tuple[int, bytes]:

@@ -150,3 +150,50 @@ def test_connecting_to_nothing_is_a_cluster_error():
     client = aerospike_py.client({"hosts": [("127.0.0.1", 1)], "timeout": 200})
     with pytest.raises(aerospike_py.ClusterError, match=r"127\.0\.0\.1:1"):
         client.connect()
+
+
+LONE_SURROGATE = "\ud800"  # a str Python holds but UTF-8 cannot encode
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda c, k: c.put((k[0], k[1], LONE_SURROGATE), {"a": 1}), "user key"),
+        (lambda c, k: c.put((k[0], LONE_SURROGATE, "k"), {"a": 1}), "set name"),
+        (lambda c, k: c.put(k, {LONE_SURROGATE: 1}), "bin name"),
+        (lambda c, k: c.put(k, {"a": LONE_SURROGATE}), "string value"),
+        (lambda c, k: c.put(k, {"a": [1, {"b": LONE_SURROGATE}]}), "string"),
+        (lambda c, k: c.info_all(LONE_SURROGATE), "info command"),
+        (lambda c, k: c.info_random_node(LONE_SURROGATE), "info command"),
+        (
+            lambda c, k: c.index_integer_create("test", k[1], "a", LONE_SURROGATE),
+            "index name",
+        ),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_by_name(client, server, key, call, fragment):
+    sent = _sent(server)
+
+    with pytest.raises(InvalidArgError, match=f"{fragment} .* is not valid text"):
+        call(client, key)
+
+    assert _sent(server) == sent
+
+
+@pytest.mark.parametrize("host", ["\ud800", "two words", "nul\0byte"])
+def test_host_names_the_resolver_cannot_take_are_refused(host):
+    with pytest.raises(InvalidArgError, match="is not a valid host name"):
+        aerospike_py.client({"hosts": [(host, 3000)]}).connect()
+
+
+def test_tls_files_that_do_not_load_are_named():
+    config = {"hosts": [("127.0.0.1", 3000)], "tls": {"cafile": "/nonexistent.pem"}}
+    with pytest.raises(InvalidArgError, match="'/nonexistent.pem'"):
+        aerospike_py.client(config).connect()
+
+
+def test_a_batch_for_a_namespace_no_node_holds_answers_per_row(client):
+    keys = [("nosuch", "s", "k1"), ("nosuch", "s", "k2")]
+
+    assert [r.result for r in client.batch_read(keys).batch_records] == [20, 20]
+    assert [r.result for r in client.batch_remove(keys).batch_records] == [20, 20]
