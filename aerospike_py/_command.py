@@ -8,6 +8,7 @@ clients run the same commands.
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -18,7 +19,7 @@ from aerospike_py import _udf
 from aerospike_py._keys import KeyInfo
 from aerospike_py._ops import MODIFY, READ, EncodedOps, bin_value_op, check_bin_name
 from aerospike_py._policy import Policy, WriteSettings
-from aerospike_py.exception import InvalidArgError, from_result_code
+from aerospike_py.exception import ClientError, InvalidArgError, from_result_code
 from aerospike_py.types import (
     BinTuple,
     ExistsResult,
@@ -113,6 +114,18 @@ def _write_header(settings: WriteSettings) -> tuple[int, int, int]:
     if policy.commit_level == C.POLICY_COMMIT_LEVEL_MASTER:
         info3 |= msg.INFO3_COMMIT_MASTER
     return info2, info3, generation
+
+
+# What decoding raises on a reply that does not follow the protocol.
+MALFORMED = (ValueError, TypeError, KeyError, IndexError, OverflowError, struct.error)
+
+
+def malformed_reply(node: str, exc: BaseException) -> ClientError:
+    return ClientError(
+        f"node {node} sent a reply that does not follow the protocol "
+        f"({type(exc).__name__}: {exc})",
+        node=node,
+    )
 
 
 def _meta(generation: int, void_time: int) -> RecordMetadata:

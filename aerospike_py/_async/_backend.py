@@ -23,6 +23,7 @@ from aerospike_py.exception import (
 from aerospike_py.wire.message import (
     MAX_PROTO_SIZE,
     PROTO_HEADER_SIZE,
+    PROTO_VERSION,
     parse_proto_header,
 )
 
@@ -198,10 +199,13 @@ class _FrameProtocol(asyncio.Protocol):
         buffer = self.buffer
         if waiter is None or waiter.done() or len(buffer) < PROTO_HEADER_SIZE:
             return
-        _, msg_type, size = parse_proto_header(buffer)
-        if size > MAX_PROTO_SIZE:
+        version, msg_type, size = parse_proto_header(buffer)
+        if size > MAX_PROTO_SIZE or version != PROTO_VERSION:
             waiter.set_exception(
-                ConnectionFailure(f"reply of {size} bytes is too large")
+                ConnectionFailure(
+                    "reply is not an Aerospike frame "
+                    f"(protocol version {version}, {size} bytes)"
+                )
             )
             return
         end = PROTO_HEADER_SIZE + size

@@ -21,6 +21,7 @@ from aerospike_py._async._backend import gather, monotonic, sleep
 from aerospike_py._async.cluster import Cluster
 from aerospike_py._async.node import Node
 from aerospike_py._batch import BatchPlan, RetrySchedule
+from aerospike_py._command import MALFORMED, malformed_reply
 from aerospike_py.exception import (
     AerospikeError,
     AerospikeTimeoutError,
@@ -103,7 +104,12 @@ async def _run_node(
             msg_type, body = await connection.receive(
                 _receive_timeout(plan, deadline, node)
             )
-            reader.feed(msg_type, body)
+            try:
+                reader.feed(msg_type, body)
+            except MALFORMED as exc:
+                if isinstance(exc, AerospikeError):
+                    raise
+                raise malformed_reply(node.name, exc) from exc
     except BaseException as exc:
         # A half-read stream leaves the socket unusable.
         await node.pool.discard(connection)

@@ -29,7 +29,7 @@ from aerospike_py._async._backend import (
 )
 from aerospike_py._async.auth import Login, login_for
 from aerospike_py._async.node import Node, check_node_reply, request_info
-from aerospike_py._command import Command
+from aerospike_py._command import MALFORMED, Command, malformed_reply
 from aerospike_py._config import ClientSettings
 from aerospike_py.cluster.hosts import Host
 from aerospike_py.cluster.partitions import PartitionTable, parse_replicas
@@ -488,6 +488,9 @@ class Cluster:
         except AerospikeError:
             node.stats.errors += 1
             raise
+        except MALFORMED as exc:
+            node.stats.errors += 1
+            raise malformed_reply(node.name, exc) from exc
         finally:
             if stages:
                 _stage("parse", mark)

@@ -29,6 +29,7 @@ from aerospike_py._async._backend import (
 )
 from aerospike_py._async.cluster import Cluster
 from aerospike_py._async.node import Node
+from aerospike_py._command import MALFORMED, malformed_reply
 from aerospike_py._keys import MAX_NAMESPACE, MAX_SET, check_name
 from aerospike_py._ops import check_bin_name
 from aerospike_py._policy import Policy
@@ -267,7 +268,12 @@ class _Run:
                 raise ConnectionFailure(
                     f"node {node.name} answered a query with message type {msg_type}"
                 )
-            frame = _query.parse_frame(body, task, node.name)
+            try:
+                frame = _query.parse_frame(body, task, node.name)
+            except MALFORMED as exc:
+                if isinstance(exc, AerospikeError):
+                    raise
+                raise malformed_reply(node.name, exc) from exc
             if frame.records and not await channel.put(frame.records):
                 return None
             if frame.last:

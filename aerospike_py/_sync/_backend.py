@@ -21,6 +21,7 @@ from aerospike_py.exception import (
 )
 from aerospike_py.wire.message import (
     MAX_PROTO_SIZE,
+    PROTO_VERSION,
     PROTO_HEADER_SIZE,
     parse_proto_header,
 )
@@ -233,11 +234,12 @@ class Connection:
         pending = self._pending
         while len(pending) < PROTO_HEADER_SIZE:
             self._fill(PROTO_HEADER_SIZE - len(pending), deadline, timeout)
-        _, msg_type, size = parse_proto_header(pending)
-        if size > MAX_PROTO_SIZE:
+        version, msg_type, size = parse_proto_header(pending)
+        if size > MAX_PROTO_SIZE or version != PROTO_VERSION:
             self.close()
             raise ConnectionFailure(
-                f"reply of {size} bytes from {self.address} is too large"
+                f"reply from {self.address} is not an Aerospike frame "
+                f"(protocol version {version}, {size} bytes)"
             )
         end = PROTO_HEADER_SIZE + size
         while len(pending) < end:

@@ -23,6 +23,7 @@ from aerospike_py._sync._backend import gather, monotonic, sleep
 from aerospike_py._sync.cluster import Cluster
 from aerospike_py._sync.node import Node
 from aerospike_py._batch import BatchPlan, RetrySchedule
+from aerospike_py._command import MALFORMED, malformed_reply
 from aerospike_py.exception import (
     AerospikeError,
     AerospikeTimeoutError,
@@ -105,7 +106,12 @@ def _run_node(
             msg_type, body = connection.receive(
                 _receive_timeout(plan, deadline, node)
             )
-            reader.feed(msg_type, body)
+            try:
+                reader.feed(msg_type, body)
+            except MALFORMED as exc:
+                if isinstance(exc, AerospikeError):
+                    raise
+                raise malformed_reply(node.name, exc) from exc
     except BaseException as exc:
         # A half-read stream leaves the socket unusable.
         node.pool.discard(connection)

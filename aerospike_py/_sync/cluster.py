@@ -31,7 +31,7 @@ from aerospike_py._sync._backend import (
 )
 from aerospike_py._sync.auth import Login, login_for
 from aerospike_py._sync.node import Node, check_node_reply, request_info
-from aerospike_py._command import Command
+from aerospike_py._command import MALFORMED, Command, malformed_reply
 from aerospike_py._config import ClientSettings
 from aerospike_py.cluster.hosts import Host
 from aerospike_py.cluster.partitions import PartitionTable, parse_replicas
@@ -490,6 +490,9 @@ class Cluster:
         except AerospikeError:
             node.stats.errors += 1
             raise
+        except MALFORMED as exc:
+            node.stats.errors += 1
+            raise malformed_reply(node.name, exc) from exc
         finally:
             if stages:
                 _stage("parse", mark)

@@ -31,6 +31,7 @@ from aerospike_py._sync._backend import (
 )
 from aerospike_py._sync.cluster import Cluster
 from aerospike_py._sync.node import Node
+from aerospike_py._command import MALFORMED, malformed_reply
 from aerospike_py._keys import MAX_NAMESPACE, MAX_SET, check_name
 from aerospike_py._ops import check_bin_name
 from aerospike_py._policy import Policy
@@ -269,7 +270,12 @@ class _Run:
                 raise ConnectionFailure(
                     f"node {node.name} answered a query with message type {msg_type}"
                 )
-            frame = _query.parse_frame(body, task, node.name)
+            try:
+                frame = _query.parse_frame(body, task, node.name)
+            except MALFORMED as exc:
+                if isinstance(exc, AerospikeError):
+                    raise
+                raise malformed_reply(node.name, exc) from exc
             if frame.records and not channel.put(frame.records):
                 return None
             if frame.last:

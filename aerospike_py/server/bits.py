@@ -416,6 +416,8 @@ def _resize(op: BitsOp, old: bytes, byte_offset: int) -> bytes | None:
             _skip_or_fail(op, errors.ERR_PARAMETER, "resize would shrink: GROW_ONLY")
             return None
         return old[len(old) - size :] if op.subflags & FROM_FRONT else old[:size]
+    if size > errors.MAX_RECORD_BYTES:
+        raise errors.too_big("a resized blob", size)
     if size > len(old):
         if op.subflags & SHRINK_ONLY:
             _skip_or_fail(op, errors.ERR_PARAMETER, "resize would grow: SHRINK_ONLY")
@@ -426,6 +428,8 @@ def _resize(op: BitsOp, old: bytes, byte_offset: int) -> bytes | None:
 
 
 def _insert(op: BitsOp, old: bytes, byte_offset: int) -> bytes | None:
+    if max(byte_offset, len(old)) + len(op.buf) > errors.MAX_RECORD_BYTES:
+        raise errors.too_big("a blob", max(byte_offset, len(old)) + len(op.buf))
     if byte_offset >= len(old):
         return old + bytes(byte_offset - len(old)) + op.buf
     return old[:byte_offset] + op.buf + old[byte_offset:]

@@ -28,6 +28,18 @@ ERR_BATCH_MAX_REQUESTS = 151
 ERR_SINDEX_FOUND = 200
 ERR_SINDEX_NOT_FOUND = 201
 
+# No record can be bigger than this, whatever a namespace allows (the real
+# server's largest write-block-size): a value past it is refused as soon as
+# an op would build it, not after the op has built it.
+MAX_RECORD_BYTES = 8 * 1024 * 1024
+
+
+def too_big(what: str, size: int) -> Failure:
+    return Failure(
+        ERR_RECORD_TOO_BIG,
+        f"{what} of {size} bytes cannot fit any record ({MAX_RECORD_BYTES} max)",
+    )
+
 
 class Failure(Exception):
     """Abort the current command and answer with ``code``."""

@@ -23,7 +23,7 @@ InfoHandler = Callable[["ServerNode", Params, list[str]], str]
 
 FEATURES = (
     "batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;"
-    "float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;"
+    "float;geo;sindex-exists;peers;pipelining;pquery;pscans;"
     "relaxed-sc;replicas;replicas-all;replicas-master;replicas-max;"
     "truncate-namespace;udf"
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import struct
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
@@ -272,10 +273,28 @@ class ServerNode:
         else:
             self._count_misroute(message)
             with self.cluster.lock:
-                return commands.handle_single(message, self.cluster.namespaces)
+                try:
+                    return commands.handle_single(message, self.cluster.namespaces)
+                except _UNDECODABLE as exc:
+                    return _parameter_error(exc)
         if handler is None:
             return commands.reply(errors.ERR_UNSUPPORTED_FEATURE)
-        return handler(self, message)
+        try:
+            return handler(self, message)
+        except _UNDECODABLE as exc:
+            return _parameter_error(exc)
+
+
+# What decoding a request's values raises when they break the protocol (a
+# float of three bytes, a map as a map key, an unknown msgpack extension):
+# the request is answered with a parameter error, as the real server does,
+# rather than the connection dropped.
+_UNDECODABLE = (ValueError, TypeError, OverflowError, struct.error)
+
+
+def _parameter_error(exc: Exception) -> bytes:
+    log.warning("embedded server: request refused as malformed: %s", exc)
+    return commands.reply(errors.ERR_PARAMETER)
 
 
 def _is_write(message: msg.Message) -> bool:

@@ -44,8 +44,27 @@ _COMPRESSED_SIZE = struct.Struct(">Q")
 
 
 def decompress_frame(body: bytes | memoryview) -> tuple[int, bytes]:
-    """Inflate the body of a type-4 frame into ``(type, body)``."""
-    inflated = zlib.decompress(bytes(body[8:]))
+    """Inflate the body of a type-4 frame into ``(type, body)``.
+
+    The body starts with the inflated size; inflation stops there, so a
+    frame cannot inflate past what it declares (or past MAX_PROTO_SIZE).
+    """
+    if len(body) < 8:
+        raise MessageError("compressed frame shorter than its size field")
+    declared = _COMPRESSED_SIZE.unpack_from(body)[0]
+    if declared > MAX_PROTO_SIZE + PROTO_HEADER_SIZE:
+        raise MessageError(f"compressed frame declares {declared} bytes inflated")
+    inflater = zlib.decompressobj()
+    try:
+        inflated = inflater.decompress(bytes(body[8:]), declared + 1)
+    except zlib.error as exc:
+        raise MessageError(f"compressed frame does not inflate: {exc}") from None
+    if len(inflated) != declared or inflater.unconsumed_tail:
+        raise MessageError(
+            f"compressed frame inflates to more or less than its {declared} bytes"
+        )
+    if declared < PROTO_HEADER_SIZE:
+        raise MessageError("compressed frame holds no proto header")
     _, msg_type, size = parse_proto_header(inflated)
     return msg_type, inflated[PROTO_HEADER_SIZE : PROTO_HEADER_SIZE + size]
 

@@ -6,6 +6,7 @@ import pytest
 
 import aerospike_py as A
 from aerospike_py import KeyOrderedDict, OrderedList
+from aerospike_py import bit_operations as bo
 from aerospike_py import list_operations as lo
 from aerospike_py import map_operations as mo
 from aerospike_py import operations as op
@@ -101,3 +102,24 @@ def test_key_value_results_keep_the_server_order(client, key):
         key, [mo.map_get_by_rank_range("m", 0, A.MAP_RETURN_KEY_VALUE)]
     )
     assert list(record.bins["m"].items()) == [("b", 1), ("c", 2), ("a", 3)]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: lo.list_insert("l", 10**8, 1),
+        lambda: lo.list_insert("l", 2**31 - 1, 1),
+        lambda: lo.list_set("l", 10**8, 1),
+        lambda: bo.bit_resize("b", 64 * 1024 * 1024),
+        lambda: bo.bit_insert("b", 10**8, b"x"),
+    ],
+)
+def test_an_op_that_would_build_a_value_no_record_can_hold_is_refused_at_once(
+    client, key, make
+):
+    client.put(key, {"l": [1], "b": bytearray(b"x")})
+
+    with pytest.raises(A.RecordTooBig):
+        client.operate(key, [make()])
+
+    assert client.get(key).bins == {"l": [1], "b": b"x"}

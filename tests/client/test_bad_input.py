@@ -188,7 +188,7 @@ def test_host_names_the_resolver_cannot_take_are_refused(host):
 
 def test_tls_files_that_do_not_load_are_named():
     config = {"hosts": [("127.0.0.1", 3000)], "tls": {"cafile": "/nonexistent.pem"}}
-    with pytest.raises(InvalidArgError, match="'/nonexistent.pem'"):
+    with pytest.raises(InvalidArgError, match=r"'/nonexistent\.pem'"):
         aerospike_py.client(config).connect()
 
 

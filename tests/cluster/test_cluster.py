@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -10,6 +11,7 @@ import pytest
 import aerospike_py
 from aerospike_py.exception import ClusterError
 from aerospike_py.server import EmbeddedServer
+from aerospike_py.wire import message as msg
 
 TEND = 50  # ms, so topology changes are seen quickly
 
@@ -223,3 +225,23 @@ def test_the_control_command_runs_as_a_module_without_warnings(cluster):
 
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.count(":up") == 3
+
+
+def test_add_node_requests_stop_at_the_node_limit():
+    from aerospike_py.server.node_control import MAX_NODES
+
+    with EmbeddedServer() as server:
+        # One request asking for far more nodes than the limit.
+        text = "embedded-control:action=add-node\n" * (MAX_NODES + 10)
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(msg.proto_header(msg.MSG_INFO, len(text)) + text.encode())
+            header = sock.recv(8, socket.MSG_WAITALL)
+            _, _, size = msg.parse_proto_header(header)
+            answer = sock.recv(size, socket.MSG_WAITALL).decode()
+
+        assert answer.count("ERROR:4") >= 10
+        deadline = time.monotonic() + 30
+        while len(server.nodes) < MAX_NODES and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        assert len(server.nodes) == MAX_NODES

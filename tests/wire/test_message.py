@@ -107,3 +107,31 @@ def test_info_request_and_reply():
 )
 def test_info_value_errors(value, expected):
     assert info.parse_value_error(value) == expected
+
+
+def _compressed(inner: bytes, declared: int | None = None) -> bytes:
+    import struct
+    import zlib
+
+    size = len(inner) if declared is None else declared
+    return struct.pack(">Q", size) + zlib.compress(inner)
+
+
+def test_a_compressed_frame_inflates_to_its_message():
+    inner = msg.encode_message(result_code=2)
+    assert msg.decompress_frame(_compressed(inner)) == (msg.MSG_AS, inner[8:])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x00" * 4,  # no size field
+        _compressed(bytes(8 + 10_000_000), declared=100),  # inflates past its size
+        _compressed(bytes(8 + 100), declared=10_000),  # inflates short of it
+        _compressed(bytes(16), declared=1 << 40),  # declares more than allowed
+        b"\x00" * 7 + b"\x10" + b"not zlib",
+    ],
+)
+def test_a_compressed_frame_that_lies_about_its_size_is_refused(body):
+    with pytest.raises(msg.MessageError):
+        msg.decompress_frame(body)

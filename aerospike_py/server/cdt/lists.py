@@ -410,6 +410,8 @@ class ListOp:
             values = self._unique(values, flags)
             if not values:
                 return size
+        if index - size > errors.MAX_RECORD_BYTES:
+            raise errors.too_big("a list padded with nils", index - size)
         padding = [None] * (index - size) if index > size else []
         self.store(self.items[:index] + padding + values + self.items[index:])
         return self.size
