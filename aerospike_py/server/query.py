@@ -537,6 +537,9 @@ class _Stream:
                 yield frame
             if self.result != errors.OK:
                 break
+            # Let other connections in between partitions, even when a
+            # filter passes nothing and no frame was sent.
+            await asyncio.sleep(0)
         if self.chunk:
             yield _frame(self.chunk)
         yield msg.encode_message(info3=msg.INFO3_LAST, result_code=self.result)

@@ -116,15 +116,15 @@ class UdfRegistry:
         """A Lua state with ``module`` loaded, or None if it cannot load."""
         if module in self._states:
             return self._states[module]
-        state: LuaState | None = None
-        if self.source(module) is not None:
-            state = LuaState(self.source)
-            error = state.require(module, time.monotonic() + LOAD_SECONDS)
-            if error is not None:
-                log.warning("UDF module %s failed to load: %s", module, error)
-                state = None
-        self._states[module] = state
-        return state
+        if self.source(module) is None:
+            return None  # not registered: nothing to remember
+        state = LuaState(self.source)
+        error = state.require(module, time.monotonic() + LOAD_SECONDS)
+        if error is not None:
+            log.warning("UDF module %s failed to load: %s", module, error)
+        loaded = state if error is None else None
+        self._states[module] = loaded
+        return loaded
 
 
 _registries: weakref.WeakKeyDictionary[ServerCluster, UdfRegistry] = (

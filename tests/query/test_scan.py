@@ -272,3 +272,36 @@ def test_foreach_delivers_records_while_the_scan_still_runs(
     # Paced at 50 a second the scan lasts about 0.8 s; the first record
     # must not wait for the last.
     assert arrivals[0] < 0.3 < arrivals[-1]
+
+
+def test_a_scan_whose_filter_passes_nothing_lets_other_requests_through():
+    import threading
+
+    from aerospike_py import exp
+    from aerospike_py import operations as op
+    from aerospike_py.server import EmbeddedServer
+
+    with EmbeddedServer() as server:
+        client = aerospike_py.client(server.client_config()).connect()
+        keys = [("test", "big", i) for i in range(20_000)]
+        client.batch_operate(keys, [op.write("v", 1)])
+        client.put(("test", "other", "k"), {"a": 1})
+        finished = []
+        started = threading.Event()
+
+        def scan():
+            started.set()
+            never = {"expressions": exp.eq(exp.int_bin("v"), -1)}
+            assert client.query("test", "big").results(never) == []
+            finished.append("scan")
+
+        worker = threading.Thread(target=scan)
+        worker.start()
+        started.wait()
+        time.sleep(0.05)  # the scan is under way on the server
+        assert client.get(("test", "other", "k")).bins == {"a": 1}
+        finished.append("get")
+        worker.join()
+        client.close()
+
+        assert finished == ["get", "scan"]

@@ -176,6 +176,17 @@ def test_an_unknown_module_raises_udf_error_naming_the_module(client, key):
     )
 
 
+def test_calls_to_unregistered_modules_leave_nothing_behind(client, key, server):
+    from aerospike_py.server.udf import registry_of
+
+    for n in range(5):
+        with pytest.raises(UDFError):
+            client.apply(key, f"never_registered_{n}", "f", [])
+
+    remembered = registry_of(server.cluster)._states
+    assert not any(name.startswith("never_registered_") for name in remembered)
+
+
 @pytest.mark.parametrize("function", ["spin", "stubborn", "spin_in_coroutine"])
 def test_a_runaway_udf_is_stopped_and_the_server_keeps_answering(
     client, register, key, function
