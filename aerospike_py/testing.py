@@ -33,12 +33,8 @@ def aerospike_server() -> Iterator[EmbeddedServer | None]:
     if os.environ.get("AEROSPIKE_TEST_HOSTS"):
         yield None
         return
-    server = EmbeddedServer(port=0)
-    server.start()
-    try:
+    with EmbeddedServer(port=0) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

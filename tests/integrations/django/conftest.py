@@ -48,8 +48,8 @@ def django_server() -> Iterator[EmbeddedServer]:
 
 @pytest.fixture(autouse=True)
 def rewind_clock(django_server: EmbeddedServer) -> Iterator[None]:
-    """Undo a test's advance_clock(): clients compute TTLs from void times
-    with their own clock, so a server clock left ahead would skew them."""
+    """Undo a test's advance_clock(), so that later tests' records do not
+    expire early."""
     clock = django_server.cluster.clock
     before = clock.offset_ns
     yield

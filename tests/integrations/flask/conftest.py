@@ -24,36 +24,24 @@ def other_server() -> Iterator[EmbeddedServer]:
     It lives as long as the session, as the process-wide clients that
     reach it do.
     """
-    server = EmbeddedServer(port=0, namespaces=["apps"])
-    server.start()
-    try:
+    with EmbeddedServer(port=0, namespaces=["apps"]) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def plain_server() -> Iterator[EmbeddedServer]:
     """A cluster whose namespace ``plain`` has no expiry (nsup-period 0)."""
-    server = EmbeddedServer(
+    with EmbeddedServer(
         port=0, namespaces=["test", NamespaceConfig("plain", nsup_period=0)]
-    )
-    server.start()
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def stoppable_server() -> Iterator[EmbeddedServer]:
     """A cluster of the test's own, which the test stops for an outage."""
-    server = EmbeddedServer(port=0)
-    server.start()
-    try:
+    with EmbeddedServer(port=0) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -105,8 +93,7 @@ def free_port() -> int:
 def advance_clock(server: EmbeddedServer) -> Iterator[Callable[[float], None]]:
     """Move the shared server's clock forward; it is moved back afterwards.
 
-    Clients compute a record's TTL from its void time and their own clock,
-    so a clock left moved would skew the TTLs every later test reads.
+    A clock left moved would expire the records of every later test early.
     """
     moved = 0.0
 
