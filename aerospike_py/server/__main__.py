@@ -10,12 +10,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 
 from aerospike_py.server.embedded import EmbeddedServer
 from aerospike_py.server.storage import NamespaceConfig
+
+STOP_GRACE = 5.0
 
 
 def parse_namespace(spec: str) -> NamespaceConfig:
@@ -129,8 +132,24 @@ def main(argv: list[str] | None = None) -> int:
         stop.wait()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.stop()
+    return _stop(server)
+
+
+def _stop(server: EmbeddedServer) -> int:
+    """Stop cleanly, or exit anyway when a request keeps the server busy
+    past STOP_GRACE seconds (a Lua call stuck in a C function cannot be
+    interrupted)."""
+    stopper = threading.Thread(target=server.stop, daemon=True)
+    stopper.start()
+    stopper.join(STOP_GRACE)
+    if stopper.is_alive():
+        print(
+            f"a request kept the server busy for {STOP_GRACE} s; exiting "
+            "without a clean stop",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(1)
     return 0
 
 

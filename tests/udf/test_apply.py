@@ -239,3 +239,56 @@ def test_apply_sends_a_write_with_the_three_udf_fields(client, register, key, se
     assert request.record_ttl == 100
     # The server refuses exists policies with a UDF, so none is sent.
     assert request.info3 & msg.INFO3_UPDATE_ONLY == 0
+
+
+def test_the_server_command_exits_on_sigterm_even_while_a_udf_keeps_it_busy(
+    tmp_path,
+):
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aerospike_py.server", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "listening" in server.stdout.readline()
+        module = tmp_path / "busy.lua"
+        module.write_text("function forever(rec)\n  while true do end\nend\n")
+        client = aerospike_py.client({"hosts": [("127.0.0.1", port)]}).connect()
+        client.udf_put(str(module))
+        policy = {"total_timeout": 60_000, "socket_timeout": 60_000}
+        call = threading.Thread(
+            target=lambda: _ignore_errors(
+                lambda: client.apply(("test", "s", "k"), "busy", "forever", [], policy)
+            ),
+            daemon=True,
+        )
+        call.start()
+        time.sleep(0.5)  # the UDF now holds the server
+
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+        client.close()
+
+        assert server.returncode == 1
+        assert "exiting without a clean stop" in err
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def _ignore_errors(call):
+    try:
+        call()
+    except aerospike_py.AerospikeError:
+        pass
