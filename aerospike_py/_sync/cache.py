@@ -165,13 +165,20 @@ class CacheEngine:
         return True
 
     def add(self, key: str, value: Any, ttl: int | None) -> bool:
-        """Store ``value`` only when the key holds nothing; True if stored."""
+        """Store ``value`` only when the key holds nothing; True if stored.
+
+        A value the server refuses as too big is not stored (False), as
+        with set().
+        """
         record_key = self.record_key(key)
         bins = self.codec.encode(value, key)
         policy = {"exists": C.POLICY_EXISTS_CREATE_ONLY, "key": C.POLICY_KEY_SEND}
         try:
             (self.client()).put(record_key, bins, self._meta(ttl), policy)
         except RecordExistsError:
+            return False
+        except RecordTooBig as exc:
+            log.warning("cache value of %r refused (%s); not added", key, exc)
             return False
         except AerospikeError as exc:
             self._outage(exc, "add", key)

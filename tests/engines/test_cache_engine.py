@@ -214,6 +214,14 @@ def test_value_too_big_is_refused_and_old_value_removed(cache):
     assert cache.get("k", "gone") == "gone"
 
 
+def test_a_value_too_big_is_not_added_and_get_or_set_still_answers(cache):
+    big = b"x" * (2 * 1024 * 1024)
+
+    assert cache.add("k", big, 60) is False
+    assert cache.get("k", "missing") == "missing"
+    assert cache.get_or_set("k", big, 60) == big
+
+
 def test_very_long_keys_work(cache):
     key = "k" * 5000
     cache.set(key, 1, 60)
