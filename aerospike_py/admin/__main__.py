@@ -15,12 +15,19 @@ import sys
 from typing import Any
 
 from aerospike_py._sync.client import Client
-from aerospike_py.admin.cli import AdminContext, add_subcommands, execute
+from aerospike_py.admin.cli import (
+    AdminContext,
+    CommandFailed,
+    add_subcommands,
+    execute,
+)
+from aerospike_py.exception import NotAuthenticatedError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m aerospike_py.admin",
+        allow_abbrev=False,
         description="Aerospike admin commands.",
         epilog=(
             "environment: AEROSPIKE_HOSTS (comma-separated seeds), AEROSPIKE_USER "
@@ -52,11 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = client_config(args.host)
     context = AdminContext(
-        connect=lambda: Client(config).connect(),
+        connect=lambda: _connect(config),
         close_after=True,
         prog="python -m aerospike_py.admin",
     )
     return execute(args, context)
+
+
+def _connect(config: dict[str, Any]) -> Client:
+    try:
+        return Client(config).connect()
+    except NotAuthenticatedError:
+        raise CommandFailed(
+            "the cluster has security enabled: set AEROSPIKE_USER and "
+            "AEROSPIKE_PASSWORD to log in"
+        ) from None
 
 
 if __name__ == "__main__":

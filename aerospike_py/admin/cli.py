@@ -90,15 +90,21 @@ class Output:
         if not rows:
             self.out.write("(none)\n")
             return
-        widths = {
-            c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns
-        }
+        rows = [{c: _cell(r.get(c, "")) for c in columns} for r in rows]
+        widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
         self.out.write(
             "  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip() + "\n"
         )
         for row in rows:
-            cells = (str(row.get(c, "")).ljust(widths[c]) for c in columns)
+            cells = (row[c].ljust(widths[c]) for c in columns)
             self.out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _cell(value: Any) -> str:
+    """A table cell: lists (roles, privileges) read as comma-separated."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
 
 
 @dataclass
@@ -194,10 +200,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
 
 def _accept_json_after_the_command(parser: argparse.ArgumentParser) -> None:
     """Let every command take ``--json`` after its name too
-    (``load dump.jsonl --json``), without overriding one given before it."""
+    (``load dump.jsonl --json``), without overriding one given before it;
+    and take options only as spelled (``--role`` is not ``--roles``)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
+                sub.allow_abbrev = False
                 if not any("--json" in a.option_strings for a in sub._actions):
                     sub.add_argument(
                         "--json",
@@ -266,7 +274,9 @@ def _add_security(commands: Any) -> None:
 
 
 def build_parser(prog: str = "aerospike") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Aerospike admin commands.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Aerospike admin commands.", allow_abbrev=False
+    )
     add_subcommands(parser)
     return parser
 
@@ -315,7 +325,10 @@ def execute(
             _silence_stdout()
         return SIGPIPE_STATUS
     except (AerospikeError, CommandFailed, OSError, ValueError) as exc:
-        err.write(f"error: {_one_line(exc)}\n")
+        if args.json:
+            err.write(json.dumps({"error": _one_line(exc)}) + "\n")
+        else:
+            err.write(f"error: {_one_line(exc)}\n")
         return 1
     finally:
         if client is not None and context.close_after:
@@ -579,7 +592,7 @@ def _user_list(args: argparse.Namespace, run: Run) -> None:
     rows = [
         {
             "user": u["user"],
-            "roles": ",".join(u["roles"]),
+            "roles": list(u["roles"]),
             "connections": u.get("conns_in_use", 0),
         }
         for u in users
@@ -643,8 +656,8 @@ def _privilege_text(privilege: Mapping[str, Any]) -> str:
 def _role_list(args: argparse.Namespace, run: Run) -> None:
     rows = []
     for role in run.client.admin_query_roles():
-        privileges = " ".join(_privilege_text(p) for p in role["privileges"])
-        allowlist = ",".join(role.get("allowlist", []))
+        privileges = [_privilege_text(p) for p in role["privileges"]]
+        allowlist = list(role.get("allowlist", []))
         rows.append(
             {"role": role["name"], "privileges": privileges, "allowlist": allowlist}
         )

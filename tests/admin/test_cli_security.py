@@ -42,7 +42,7 @@ def test_user_lifecycle_through_the_commands(admin, secure_server, monkeypatch):
     assert SECRET not in out + err
     code, out, _ = _run(admin, "--json", "user", "list")
     users = {u["user"]: u["roles"] for u in json.loads(out)}
-    assert users["alice"] == "read-write"
+    assert users["alice"] == ["read-write"]
     config = secure_server.client_config(user="alice", password=SECRET)
     with aerospike_py.client(config).connect() as alice:
         alice.put(("test", "cli_sec", 1), {"a": 1})
@@ -61,7 +61,7 @@ def test_role_lifecycle_through_the_commands(admin):
     assert code == 0, err
     code, out, _ = _run(admin, "--json", "role", "list")
     roles = {r["role"]: r["privileges"] for r in json.loads(out)}
-    assert roles["reporting"] == "read:test:reports"
+    assert roles["reporting"] == ["read:test:reports"]
     assert _run(admin, "role", "grant", "reporting", "write:test:reports")[0] == 0
     code, out, _ = _run(admin, "--json", "role", "list")
     roles = {r["role"]: r["privileges"] for r in json.loads(out)}
@@ -83,3 +83,32 @@ def test_refusals_are_one_line_errors(secure_server, monkeypatch):
     assert code == 1
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "role violation" in err
+
+
+def test_options_are_taken_only_as_spelled(admin, monkeypatch, capsys):
+    monkeypatch.setenv("AEROSPIKE_NEW_PASSWORD", SECRET)
+
+    code, _, _ = _run(admin, "user", "create", "bob", "--role", "read")
+
+    assert code == 2  # argparse's usage error
+    assert "unrecognized arguments: --role" in capsys.readouterr().err
+    code, out, _ = _run(admin, "user", "list", "--json")
+    assert "bob" not in {u["user"] for u in json.loads(out)}
+
+
+def test_errors_are_json_under_json(admin):
+    code, out, err = _run(admin, "--json", "user", "drop", "nobody", "--yes")
+
+    assert code == 1 and out == ""
+    assert "invalid user" in json.loads(err)["error"]
+
+
+def test_the_plain_admin_command_says_how_to_log_in(secure_server, monkeypatch, capsys):
+    from aerospike_py.admin.__main__ import main as admin_main
+
+    monkeypatch.delenv("AEROSPIKE_USER", raising=False)
+    monkeypatch.setenv("AEROSPIKE_HOSTS", f"127.0.0.1:{secure_server.port}")
+
+    assert admin_main(["ping"]) == 1
+    err = capsys.readouterr().err
+    assert "set AEROSPIKE_USER and AEROSPIKE_PASSWORD" in err
