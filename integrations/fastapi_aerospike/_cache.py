@@ -15,7 +15,24 @@ Keys come from the request, never from the endpoint's arguments, so an
 injected dependency (a database session, the current user) cannot make
 every key unique: the default key is the endpoint's qualified name, the
 path and the sorted query string, plus a digest of the ``vary`` headers.
-Pass ``vary=["Authorization"]`` when the answer depends on who asks.
+
+One user's answer never reaches another. The key does not say who asks,
+so answers that depend on it stay out of the cache:
+
+- a request with an ``Authorization`` header bypasses the cache (no
+  lookup, nothing stored) unless ``vary`` names ``Authorization``;
+- an answer whose request read the session (``request.session``, a
+  dependency such as ``load_session``) is not stored unless ``vary``
+  names ``Cookie``; a request whose session was read before the endpoint
+  ran (by a dependency) bypasses the cache altogether.
+
+Such answers go out with ``Cache-Control: private, no-store`` unless the
+endpoint set a Cache-Control of its own. With ``vary=["Authorization"]``
+or ``vary=["Cookie"]`` the header's value (its digest) is part of the
+key, the answer is stored per user and sent as ``private, max-age=...``.
+A session middleware whose session does not record its use (it has no
+``accessed`` attribute; Starlette's and this package's both do) counts
+as read on every request.
 
 TTL, as fastapi-cache users expect:
 
@@ -71,6 +88,7 @@ CACHED_METHODS = frozenset({"GET", "HEAD"})
 # Recomputed on every answer, so never stored.
 UNSTORED_HEADERS = frozenset({"content-length", "etag", "x-cache"})
 PRIVATE_VARY = frozenset({"authorization", "cookie"})
+PRIVATE = "private, no-store"  # for answers that belong to one user
 FILL_POLL = 0.02  # seconds between looks while another request fills a key
 REQUEST_PARAM = "_aerospike_cache_request"
 RESPONSE_PARAM = "_aerospike_cache_response"
@@ -110,6 +128,13 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         if candidate == "*" or candidate.removeprefix("W/") == wanted:
             return True
     return False
+
+
+def read_session(request: Request) -> bool:
+    """Whether the request used its session (True when that is unknown)."""
+    if "session" not in request.scope:
+        return False
+    return bool(getattr(request.scope["session"], "accessed", True))
 
 
 def cache_directives(request: Request) -> set[str]:
@@ -187,6 +212,16 @@ class CachePolicy:
         built = self.key_builder(request)
         return f"{self.namespace}:{built}{vary_suffix(request, self.vary)}"
 
+    def varies_on(self, header: str) -> bool:
+        return header in (name.lower() for name in self.vary)
+
+    def personal(self, request: Request) -> bool:
+        """Whether the answer belongs to the user asking, and the key
+        does not tell users apart (see the module's docstring)."""
+        if "authorization" in request.headers and not self.varies_on("authorization"):
+            return True
+        return read_session(request) and not self.varies_on("cookie")
+
     def answer(
         self, request: Request, stored: CachedAnswer, ttl: int | None, state: str
     ) -> Response:
@@ -236,6 +271,13 @@ def cached(
     answer depends on; ``namespace`` prefixes every key (default: the
     endpoint's module and name). With ``lock_timeout`` (seconds) one
     request computes a missing answer while the others wait for it.
+
+    Answers that belong to one user are neither stored nor served from
+    the cache, and go out as ``Cache-Control: private, no-store``: a
+    request carrying ``Authorization`` bypasses the cache unless ``vary``
+    names ``Authorization``, and an answer whose request read the session
+    is not stored unless ``vary`` names ``Cookie``. Naming the header
+    puts its value in the key, so each user gets an entry of their own.
     """
     resolved_ttl = resolve_ttl(ttl)
     if lock_timeout is not None and lock_timeout <= 0:
@@ -271,8 +313,8 @@ def _wrap(func: F, policy: CachePolicy) -> F:
             kwargs.pop(injected, None)
         if request.method not in CACHED_METHODS:
             return await call(kwargs)
-        if "no-store" in cache_directives(request):
-            return _bypass(await call(kwargs), sub_response)
+        if "no-store" in cache_directives(request) or policy.personal(request):
+            return _bypass(policy, request, await call(kwargs), sub_response)
         cached_request = CachedRequest.of(policy, request, sub_response)
         return await cached_request.serve(lambda: call(kwargs))
 
@@ -324,10 +366,21 @@ def _param_of_type(params: list[inspect.Parameter], kind: type) -> str | None:
     return None
 
 
-def _bypass(result: Any, sub_response: Response) -> Any:
+def _bypass(
+    policy: CachePolicy, request: Request, result: Any, sub_response: Response
+) -> Any:
+    """Send ``result`` uncached: marked BYPASS, and private if personal."""
     target = result if isinstance(result, Response) else sub_response
     target.headers["X-Cache"] = "BYPASS"
+    if policy.personal(request):  # also when the endpoint read the session
+        _keep_private(target)
     return result
+
+
+def _keep_private(response: Response) -> None:
+    """Tell shared caches to keep out, unless the endpoint said otherwise."""
+    if "cache-control" not in response.headers:
+        response.headers["Cache-Control"] = PRIVATE
 
 
 # -- serving ---------------------------------------------------------------------
@@ -411,7 +464,11 @@ class CachedRequest:
     async def fill(self, compute: Compute) -> Response:
         """Compute the answer, store it when cacheable, and send it."""
         response = await _render(self.request, self.sub_response, await compute())
-        stored = CachedAnswer.from_response(response)
+        if self.policy.personal(self.request):
+            _keep_private(response)
+            stored = None
+        else:
+            stored = CachedAnswer.from_response(response)
         if stored is None:
             response.headers["X-Cache"] = "MISS"
             return response

@@ -142,12 +142,12 @@ class Collection(Generic[ModelT]):
         are applied. The merged item is validated, as FastAPI validates a
         body (RequestValidationError, HTTP 422, naming the field), and
         written only if the record did not change since it was read
-        (ModelConflict, HTTP 409).
+        (ModelConflict, HTTP 409). A change of the key field is refused the
+        same way: the item would move to another record.
         """
         if isinstance(changes, BaseModel):
             changes = changes.model_dump(exclude_unset=True)
-        if self.key_field in changes and changes[self.key_field] != key:
-            raise ValueError(f"update() cannot change the key field {self.key_field!r}")
+        self._check_key_unchanged(key, changes)
         current, generation = await self._read(key)
         item = self._merge(current, changes)
         meta = {**self._meta(), "gen": generation}
@@ -212,6 +212,20 @@ class Collection(Generic[ModelT]):
                 for error in exc.errors(include_url=False)
             ]
             raise RequestValidationError(errors) from None
+
+    def _check_key_unchanged(self, key: UserKey, changes: Mapping[str, Any]) -> None:
+        """RequestValidationError (HTTP 422) when ``changes`` move the key."""
+        names = {self.key_field, self._bins[self.key_field]}
+        for name in names.intersection(changes):
+            if changes[name] != key:
+                error = {
+                    "type": "frozen_field",
+                    "loc": ("body", name),
+                    "msg": f"{name!r} is the key of {self.model.__name__} "
+                    f"{key!r} and cannot change",
+                    "input": changes[name],
+                }
+                raise RequestValidationError([error])
 
     def _meta(self) -> dict[str, Any]:
         return {} if self.ttl is None else {"ttl": self.ttl}

@@ -4,14 +4,18 @@
     ClusterError, BackpressureError  -> 503
     ModelNotFound                    -> 404   (collection helpers)
     ModelExists, ModelConflict       -> 409   (collection helpers)
-    RecordNotFound                   -> 404   (exception_handlers only)
+    RecordNotFound                   -> 404 {"detail": "record not found"}
+                                              (exception_handlers only)
 
 Anything else keeps propagating. The dependencies of this package apply
 the table to errors raised while they are in use; ``exception_handlers``
 applies it to a whole app (``FastAPI(exception_handlers=...)``). Only the
 app can say that a plain ``RecordNotFound`` escaping an endpoint means
 the resource is missing, so the dependencies leave it alone and the
-handlers, which the app registers, answer it with 404.
+handlers, which the app registers, answer it with 404. Its detail says
+that a record is missing, so a client can tell it from FastAPI's 404 for
+an unknown path ("Not Found"), and names nothing more: the key may be
+something the caller should not learn.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ log = logging.getLogger("fastapi_aerospike")
 
 TIMED_OUT = "Aerospike did not answer in time"
 UNAVAILABLE = "Aerospike is unavailable"
-NOT_FOUND = "Not Found"
+RECORD_NOT_FOUND = "record not found"
 
 
 class ModelNotFound(RecordNotFound):
@@ -108,7 +112,7 @@ async def _handle(request: Request, exc: Exception) -> Response:
 
 
 async def _handle_not_found(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"detail": NOT_FOUND}, status_code=404)
+    return JSONResponse({"detail": RECORD_NOT_FOUND}, status_code=404)
 
 
 Handler = Callable[[Request, Exception], Coroutine[Any, Any, Response]]

@@ -6,11 +6,15 @@
 The route answers 200 when a node answers a ping and 503 otherwise, with
 the same small JSON body either way; ``check_health`` is the dependency
 behind it, for apps that fold Aerospike into a health check of their own.
-The check never raises for an unreachable cluster.
+The check never raises for an unreachable cluster: it reports
+"unavailable" with 0 nodes. A client not connected at startup
+(``connect_at_startup=False``) tries to connect on each check until it
+succeeds.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated, Literal
 
@@ -18,11 +22,18 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 
+from aerospike_py.exception import AerospikeError
 from fastapi_aerospike._lifespan import runtime_of
+
+log = logging.getLogger("fastapi_aerospike")
 
 
 class Health(BaseModel):
-    """The state of the app's Aerospike cluster."""
+    """The state of the app's Aerospike cluster.
+
+    ``nodes`` counts the cluster's nodes when one answered, and is 0 when
+    none did.
+    """
 
     status: Literal["ok", "unavailable"]
     nodes: int
@@ -31,11 +42,15 @@ class Health(BaseModel):
 
 async def check_health(connection: HTTPConnection) -> Health:
     """Ping the cluster and count its nodes (a FastAPI dependency)."""
-    client = runtime_of(connection.scope).client
+    runtime = runtime_of(connection.scope)
+    try:
+        client = await runtime.connected_client()
+    except AerospikeError as exc:
+        log.debug("health: Aerospike not connected (%s)", exc)
+        return Health(status="unavailable", nodes=0)
     start = time.perf_counter()
-    reachable = await client.ping()
-    if not reachable:
-        return Health(status="unavailable", nodes=len(client.get_node_names()))
+    if not await client.ping():
+        return Health(status="unavailable", nodes=0)
     elapsed = round((time.perf_counter() - start) * 1000, 2)
     return Health(status="ok", nodes=len(client.get_node_names()), latency_ms=elapsed)
 

@@ -5,14 +5,21 @@
     @app.get("/users/{uid}")
     async def user(uid: str, client: AerospikeClient): ...
 
-Each run of the lifespan connects its own ``AsyncClient`` on the running
+Each run of the lifespan creates its own ``AsyncClient`` on the running
 event loop and closes it at shutdown, so an app started twice in one
 process (two ``TestClient`` blocks, two loops) never reuses a client bound
-to a dead loop. The run is published as lifespan state (``request.state``)
-and, for servers that do not pass lifespan state on (httpx's
-``ASGITransport``), as ``app.state.aerospike``. At startup, every GET
-route of a ``cached`` endpoint gets a HEAD twin, kept out of the OpenAPI
-schema, since FastAPI registers ``@app.get`` for GET alone.
+to a dead loop. The client connects at startup, which fails when the
+cluster is unreachable, or with ``AerospikeSettings(connect_at_startup=
+False)`` on first use: everything of the run (the dependencies, the cache
+and session engines, the health check) reaches it through one
+``ClientConnector``, so requests arriving together share one attempt, and
+a failed attempt is retried by the next use.
+
+The run is published as lifespan state (``request.state``) and, for
+servers that do not pass lifespan state on (httpx's ``ASGITransport``),
+as ``app.state.aerospike``. At startup, every GET route of a ``cached``
+endpoint gets a HEAD twin, kept out of the OpenAPI schema, since FastAPI
+registers ``@app.get`` for GET alone.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from starlette.types import Scope
 
 from aerospike_py._async.client import AsyncClient
 from aerospike_py.cache import AsyncCacheEngine
+from aerospike_py.exception import AerospikeError, ClientError
 from aerospike_py.sessions import AsyncSessionEngine
 from fastapi_aerospike._errors import http_errors
 from fastapi_aerospike._settings import (
@@ -46,6 +54,7 @@ NOT_STARTED = (
     "lifespan=fastapi_aerospike.lifespan(settings) to FastAPI(...), and enter "
     "TestClient with 'with TestClient(app) as client:' so the lifespan runs"
 )
+SHUT_DOWN = "the app has shut down; its Aerospike client is closed"
 
 # Set on the endpoints that fastapi_aerospike.cached wraps.
 CACHED_MARK = "cache_namespace"
@@ -53,40 +62,104 @@ CACHED_MARK = "cache_namespace"
 AppLifespan = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
 
 
+class ClientConnector:
+    """The app's client, connected when first asked for (a ClientSource).
+
+    Calls that find the client unconnected wait for one attempt at a
+    time; those that waited while an attempt failed get its error instead
+    of trying again at once, so a burst of requests during an outage makes
+    one attempt, not one each. The next call after a failure tries again.
+    After ``close()`` it never connects again.
+    """
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self._lock = asyncio.Lock()
+        self._attempts = 0
+        self._failure: AerospikeError | None = None
+        self._closed = False
+
+    async def __call__(self) -> AsyncClient:
+        if not self.client.is_connected():
+            await self._connect()
+        return self.client
+
+    async def _connect(self) -> None:
+        attempts = self._attempts
+        async with self._lock:
+            if self._closed:
+                raise ClientError(SHUT_DOWN)
+            if self.client.is_connected():
+                return
+            if self._attempts != attempts and self._failure is not None:
+                raise self._failure  # the attempt made while this call waited
+            self._failure = None
+            try:
+                await self.client.connect()
+            except AerospikeError as exc:
+                self._failure = exc
+                raise
+            finally:
+                self._attempts += 1
+
+    async def close(self) -> None:
+        """Close the client, after an attempt in progress; never reconnect."""
+        self._closed = True
+        async with self._lock:
+            await self.client.close()
+
+
 @dataclass(frozen=True)
 class AerospikeRuntime:
-    """What one run of the app shares between its requests."""
+    """What one run of the app shares between its requests.
+
+    ``client`` is connected only once ``connected_client()`` returned it
+    (at startup, unless ``AerospikeSettings.connect_at_startup`` is False).
+    """
 
     settings: AerospikeSettings
     client: AsyncClient
     cache: AsyncCacheEngine
     sessions: AsyncSessionEngine
     loop: asyncio.AbstractEventLoop
+    connector: ClientConnector
+
+    async def connected_client(self) -> AsyncClient:
+        """The client, connected first if it is not (ClusterError when the
+        cluster is unreachable)."""
+        return await self.connector()
 
 
 async def start_runtime(settings: AerospikeSettings) -> AerospikeRuntime:
-    """Connect a client for ``settings`` on the running loop."""
+    """Create the client for ``settings`` on the running loop.
+
+    It connects here, raising if the cluster is unreachable, unless
+    ``settings.connect_at_startup`` is False.
+    """
     client = AsyncClient(settings.client_config())
-    await client.connect()
+    connector = ClientConnector(client)
+    if settings.connect_at_startup:
+        await connector()
     cache = AsyncCacheEngine(
-        client,
+        connector,
         namespace=settings.namespace,
         set_name=settings.cache_set,
         serializer="msgpack",
         ignore_exceptions=settings.cache_ignore_exceptions,
     )
     sessions = AsyncSessionEngine(
-        client, namespace=settings.namespace, set_name=settings.session_set
+        connector, namespace=settings.namespace, set_name=settings.session_set
     )
     loop = asyncio.get_running_loop()
-    return AerospikeRuntime(settings, client, cache, sessions, loop)
+    return AerospikeRuntime(settings, client, cache, sessions, loop, connector)
 
 
 class AerospikeLifespan:
-    """A FastAPI lifespan that owns one connected ``AsyncClient`` per run.
+    """A FastAPI lifespan that owns one ``AsyncClient`` per run.
 
     ``app_lifespan``, the app's own lifespan, runs inside it: after the
-    client connects and before it closes, with its state merged in.
+    client connects (or, without ``connect_at_startup``, is created) and
+    before it closes, with its state merged in.
     """
 
     def __init__(
@@ -111,7 +184,7 @@ class AerospikeLifespan:
         finally:
             if getattr(app.state, "aerospike", None) is runtime:
                 del app.state.aerospike
-            await runtime.client.close()
+            await runtime.connector.close()
 
 
 def add_head_routes(app: Any) -> None:
@@ -146,8 +219,10 @@ def lifespan(
     """Return a lifespan that connects Aerospike for the app's lifetime.
 
     ``config`` is an :class:`AerospikeSettings`, a ClientConfig dict, or an
-    object with ``client_config()``. Compose with your own lifespan by
-    passing it as ``app_lifespan``, or by entering this one inside yours::
+    object with ``client_config()``. Startup fails while the cluster is
+    unreachable unless the settings say ``connect_at_startup=False``.
+    Compose with your own lifespan by passing it as ``app_lifespan``, or
+    by entering this one inside yours::
 
         aerospike = fastapi_aerospike.lifespan(settings)
 
@@ -178,12 +253,14 @@ def runtime_of(scope: Scope) -> AerospikeRuntime:
 async def get_client(connection: HTTPConnection) -> AsyncIterator[AsyncClient]:
     """Yield the app's connected ``AsyncClient`` (a FastAPI dependency).
 
-    An Aerospike timeout while the request uses it answers 504, an
-    unreachable cluster 503.
+    This is the shared client of the whole app, with no deadline of the
+    request's (see ``AerospikeRequest`` for that). An Aerospike timeout
+    while the request uses it answers 504, an unreachable cluster 503
+    (also when the client, not connected at startup, cannot connect now).
     """
     runtime = runtime_of(connection.scope)
     async with http_errors():
-        yield runtime.client
+        yield await runtime.connected_client()
 
 
 async def get_cache(connection: HTTPConnection) -> AsyncIterator[AsyncCacheEngine]:

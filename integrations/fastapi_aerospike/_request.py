@@ -347,8 +347,10 @@ def request_client(
         """Give the request's client with its default namespace and set."""
         runtime = runtime_of(connection.scope)
         settings = runtime.settings
+        async with http_errors():
+            client = await runtime.connected_client()
         return RequestClient(
-            runtime.client,
+            client,
             context,
             namespace=namespace or settings.namespace,
             set_name=set_name or settings.set_name,

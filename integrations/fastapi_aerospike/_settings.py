@@ -43,6 +43,13 @@ class AerospikeSettings:
     to 60 s. ``cache_set`` holds
     cached responses, ``cache_ttl`` is their default lifetime, and
     ``session_set`` holds the server-side sessions.
+
+    ``connect_at_startup`` (default True) makes the app's startup fail
+    when the cluster cannot be reached, so a wrong address stops a deploy
+    instead of turning every request into a 503. With False the app
+    starts without Aerospike: the client connects on first use, and
+    until that works (every later use tries again) routes that need
+    Aerospike answer 503 and ``/health`` answers 503 "unavailable".
     """
 
     client: Mapping[str, Any]
@@ -54,9 +61,15 @@ class AerospikeSettings:
     cache_ttl: int | None = 60
     cache_ignore_exceptions: bool = True
     session_set: str = "sessions"
+    connect_at_startup: bool = True
 
     def __post_init__(self) -> None:
         parse_config(self.client)
+        if not isinstance(self.connect_at_startup, bool):
+            raise ValueError(
+                "AerospikeSettings.connect_at_startup must be True or False, "
+                f"not {self.connect_at_startup!r}"
+            )
         for name in ("namespace", "cache_set", "session_set"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"AerospikeSettings.{name} must be a non-empty str")

@@ -118,6 +118,21 @@ def test_an_update_with_an_invalid_value_is_a_422_naming_the_field(app, serve):
     assert client.get("/users/ada").json()["name"] == "Ada"
 
 
+def test_an_update_changing_the_key_is_a_422_naming_the_field(app, serve):
+    client = serve(app)
+    client.post("/users", json={"id": "ada", "name": "Ada"})
+
+    response = client.patch("/users/ada/fields", json={"id": "bob", "name": "B"})
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "id"] and error["input"] == "bob"
+    assert client.get("/users/ada").json()["name"] == "Ada"
+    assert client.get("/users/bob").status_code == 404
+    unchanged = client.patch("/users/ada/fields", json={"id": "ada", "name": "A"})
+    assert unchanged.json()["name"] == "A"
+
+
 def test_delete_then_read_is_a_404(app, serve):
     client = serve(app)
     client.post("/users", json={"id": "ada", "name": "Ada"})

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
+import time
 from contextlib import asynccontextmanager
 
 import httpx
+import itsdangerous
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
@@ -15,9 +18,17 @@ from aerospike_py.exception import ClusterError, InvalidArgError
 from fastapi_aerospike import (
     AerospikeClient,
     AerospikeLifespan,
+    AerospikeRequest,
     AerospikeSettings,
+    SessionMiddleware,
+    cached,
+    health_router,
     lifespan,
 )
+from fastapi_aerospike._sessions import SALT as SESSION_SALT
+
+SECRET = "test-secret"
+UNAVAILABLE = {"detail": "Aerospike is unavailable"}
 
 
 def add_reader(app: FastAPI, set_name: str) -> None:
@@ -157,7 +168,13 @@ def test_a_bad_client_config_fails_when_the_lifespan_is_built():
 
 
 @pytest.mark.parametrize(
-    "field, value", [("cache_ttl", 0), ("request_timeout_ms", -5), ("namespace", "")]
+    "field, value",
+    [
+        ("cache_ttl", 0),
+        ("request_timeout_ms", -5),
+        ("namespace", ""),
+        ("connect_at_startup", "no"),
+    ],
 )
 def test_bad_settings_are_refused_with_the_field_named(aerospike_config, field, value):
     with pytest.raises(ValueError, match=field):
@@ -181,3 +198,104 @@ def test_startup_fails_loudly_when_the_cluster_is_unreachable():
 
     with pytest.raises(ClusterError), TestClient(app):
         pass
+
+
+def lazy(settings: AerospikeSettings) -> AerospikeSettings:
+    """``settings`` that connect on first use, failing fast while down."""
+    client = {**settings.client, "timeout": 300}
+    return dataclasses.replace(settings, client=client, connect_at_startup=False)
+
+
+def signed_session_id(session_id: str) -> str:
+    """A session cookie as SessionMiddleware(secret_key=SECRET) signs it."""
+    signer = itsdangerous.Signer(SECRET, salt=SESSION_SALT)
+    return signer.sign(session_id.encode()).decode()
+
+
+def add_outage_routes(app: FastAPI) -> None:
+    app.include_router(health_router)
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+
+    @app.put("/counter")
+    async def count(db: AerospikeRequest) -> int:
+        await db.increment("counter", "n", 1)
+        return (await db.get("counter")).bins["n"]
+
+    @app.get("/raw")
+    async def raw(client: AerospikeClient) -> bool:
+        return (await client.exists(("test", "s", "k"))).meta is None
+
+    @app.get("/visitor")
+    async def visitor(request: Request) -> str:
+        return request.session.get("name", "guest")
+
+    @app.get("/static")
+    @cached()
+    async def static() -> str:
+        return "no Aerospike needed"
+
+
+def test_an_app_that_connects_on_first_use_starts_while_aerospike_is_down(
+    private_server, private_settings, serve
+):
+    private_server.stop_node(0)
+    app = FastAPI(lifespan=lifespan(lazy(private_settings)))
+    add_outage_routes(app)
+
+    client = serve(app)  # startup does not raise
+
+    health = client.get("/health")
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable", "nodes": 0, "latency_ms": None}
+    for method, path in (("PUT", "/counter"), ("GET", "/raw")):
+        response = client.request(method, path)
+        assert response.status_code == 503 and response.json() == UNAVAILABLE
+    client.cookies.set("session", signed_session_id("s1"))
+    visitor = client.get("/visitor")
+    assert visitor.status_code == 503 and visitor.json() == UNAVAILABLE
+    assert client.get("/static").json() == "no Aerospike needed"
+    client.cookies.clear()
+
+    private_server.start_node(0)
+
+    assert client.get("/health").json()["status"] == "ok"
+    assert client.put("/counter").json() == 1
+    assert client.get("/raw").json() is True
+    assert app.state.aerospike.client.is_connected()
+
+
+def test_a_client_connecting_on_first_use_is_closed_at_shutdown(settings):
+    app = FastAPI(lifespan=lifespan(lazy(settings)))
+    app.include_router(health_router)
+
+    with TestClient(app) as client:
+        runtime = app.state.aerospike
+        assert not runtime.client.is_connected()
+        assert client.get("/health").json()["nodes"] == 1
+        assert runtime.client.is_connected()
+    assert not runtime.client.is_connected()
+
+
+def test_requests_arriving_during_an_outage_share_one_connect_attempt(
+    private_server, private_settings
+):
+    private_server.stop_answering()  # every attempt waits out its timeout
+    app = FastAPI(lifespan=lifespan(lazy(private_settings)))
+    app.include_router(health_router)
+
+    async def burst() -> list[int]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://app"
+            ) as client:
+                requests = [client.get("/health") for _ in range(8)]
+                return [r.status_code for r in await asyncio.gather(*requests)]
+
+    start = time.perf_counter()
+    statuses = asyncio.run(burst())
+    elapsed = time.perf_counter() - start
+    private_server.resume_answering()
+
+    assert statuses == [503] * 8
+    assert elapsed < 1.5  # one 300 ms attempt, not eight in a row

@@ -275,6 +275,24 @@ def test_exception_handlers_cover_code_outside_the_dependencies(
     assert response.json() == UNAVAILABLE
 
 
+def test_a_missing_record_is_a_404_told_apart_from_an_unknown_path(
+    settings, aerospike_set, serve
+):
+    app = FastAPI(lifespan=lifespan(settings), exception_handlers=exception_handlers)
+
+    @app.get("/records/{key}")
+    async def read(key: str, client: AerospikeClient) -> dict:
+        return (await client.get(("test", aerospike_set, key))).bins
+
+    client = serve(app)
+    missing_record = client.get("/records/nobody")
+    unknown_path = client.get("/no/such/route")
+
+    assert missing_record.status_code == unknown_path.status_code == 404
+    assert missing_record.json() == {"detail": "record not found"}
+    assert unknown_path.json() == {"detail": "Not Found"}
+
+
 def test_invalid_bodies_are_fastapis_422_as_usual(make_app, serve):
     app = make_app()
 
