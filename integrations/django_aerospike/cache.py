@@ -35,7 +35,6 @@ without it.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -60,11 +59,8 @@ from aerospike_py.exception import InvalidArgError
 from django_aerospike import conf
 from django_aerospike.connections import SharedClient
 
-log = logging.getLogger("django_aerospike.cache")
-
 EXPIRED = 0  # get_backend_timeout(): Django asked for "expire now"
 GLOB_SPECIALS = "*?["  # a lone "]" is already literal
-# Aerospike integers are signed 64-bit; the server's add wraps around.
 
 
 class AerospikeCache(BaseCache):

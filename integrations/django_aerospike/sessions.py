@@ -4,11 +4,12 @@ One record per session in the set named by ``AEROSPIKE_SESSIONS`` (alias
 "default", namespace "test", set "django_sessions" unless configured),
 holding the session dict encoded and signed by Django's own
 ``SessionBase.encode`` (so SESSION_SERIALIZER applies). The record TTL is
-``get_expiry_age()``: the server drops expired sessions, and there is
-nothing for ``clearsessions`` to do. Writes are atomic about existence,
-as the database backend's force_insert / force_update are: creating never
-overwrites a session, saving never resurrects one deleted meanwhile (a
-logout racing a slow request). The work is done by
+``get_expiry_age()``, at most Aerospike's ten years: the server drops
+expired sessions, and there is nothing for ``clearsessions`` to do.
+Writes are atomic about existence, as the database backend's
+force_insert / force_update are: creating never overwrites a session,
+saving never resurrects one deleted meanwhile (a logout racing a slow
+request). The work is done by
 :class:`aerospike_py.sessions.SessionEngine` and, for the ``a*`` methods,
 :class:`~aerospike_py.sessions.AsyncSessionEngine`.
 """
@@ -31,7 +32,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.crypto import get_random_string
 
-from aerospike_py.cache import Serializer
+from aerospike_py.cache import MAX_TTL, Serializer
 from aerospike_py.sessions import (
     AsyncSessionEngine,
     SessionEngine,
@@ -128,13 +129,13 @@ class SessionStore(SessionBase):
     def create(self) -> None:
         data = self._get_session(no_load=True)  # type: ignore[attr-defined]
         self._session_key = self._engine.create(
-            data, math.ceil(self.get_expiry_age()), key_factory=self._new_key
+            data, _ttl(self.get_expiry_age()), key_factory=self._new_key
         )
         self.modified = True
 
     async def acreate(self) -> None:
         data = await self._aget_session(no_load=True)  # type: ignore[attr-defined]
-        ttl = math.ceil(await self.aget_expiry_age())
+        ttl = _ttl(await self.aget_expiry_age())
         self._session_key = await self._aengine.create(
             data, ttl, key_factory=self._new_key
         )
@@ -153,7 +154,7 @@ class SessionStore(SessionBase):
             self._engine.save(
                 self.session_key,
                 data,
-                math.ceil(self.get_expiry_age()),
+                _ttl(self.get_expiry_age()),
                 must_create=must_create,
                 must_exist=not must_create,
             )
@@ -170,7 +171,7 @@ class SessionStore(SessionBase):
             await self._aengine.save(
                 self.session_key,
                 data,
-                math.ceil(await self.aget_expiry_age()),
+                _ttl(await self.aget_expiry_age()),
                 must_create=must_create,
                 must_exist=not must_create,
             )
@@ -197,3 +198,13 @@ class SessionStore(SessionBase):
     @classmethod
     async def aclear_expired(cls) -> None:
         cls.clear_expired()
+
+
+def _ttl(expiry_age: float) -> int:
+    """The record TTL of a session expiring in ``expiry_age`` seconds.
+
+    Past Aerospike's ten-year limit it is that limit, so a long
+    ``set_expiry()`` that Django's other backends accept stores here too.
+    An age of 0 or less stays as it is: the session has expired.
+    """
+    return min(math.ceil(expiry_age), MAX_TTL)

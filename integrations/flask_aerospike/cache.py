@@ -192,7 +192,11 @@ class AerospikeCache(BaseCache):
         return self.engine.set(self._key(key), value, ttl)
 
     def add(self, key: str, value: Any, timeout: Timeout = None) -> bool:
-        """Store ``value`` only if ``key`` holds nothing (one atomic write)."""
+        """Store ``value`` only if ``key`` holds nothing (one atomic write).
+
+        Return False when the key holds something, or when the value is
+        too big to store (logged as a warning, as for set).
+        """
         ttl = self._ttl(timeout)
         if ttl == 0:
             return not self.has(key)

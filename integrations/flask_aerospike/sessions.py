@@ -2,8 +2,8 @@
 
 The cookie holds only the session id, signed with the app's secret key;
 the data is one record in one set (the shared session engine), and the
-record's TTL is ``PERMANENT_SESSION_LIFETIME``, so expired sessions vanish
-on the server without a cleanup job.
+record's TTL is ``PERMANENT_SESSION_LIFETIME`` (at most Aerospike's ten
+years), so expired sessions vanish on the server without a cleanup job.
 
 Settings, named as Flask and Flask-Session name them:
 
@@ -57,7 +57,7 @@ from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from werkzeug.wrappers import Response
 
-from aerospike_py.cache import SERIALIZERS, Serializer
+from aerospike_py.cache import MAX_TTL, SERIALIZERS, Serializer
 from aerospike_py.registry import registry
 from aerospike_py.sessions import SessionEngine, SessionExists, SessionMissing
 from flask_aerospike._config import (
@@ -449,7 +449,9 @@ def _unsign(signer: Signer, cookie: str | None) -> str | None:
 
 
 def _lifetime(app: Flask) -> int:
-    return math.ceil(app.permanent_session_lifetime.total_seconds())
+    """The record TTL: PERMANENT_SESSION_LIFETIME, at most ten years."""
+    seconds = math.ceil(app.permanent_session_lifetime.total_seconds())
+    return min(seconds, MAX_TTL)
 
 
 # -- configuration -------------------------------------------------------------

@@ -21,6 +21,7 @@ HOUR = 3600
 TEN_YEARS = 315_360_000  # Aerospike's longest TTL
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
+TOO_BIG = b"x" * (2 * 1024 * 1024)  # over the 1 MiB record limit
 
 
 @pytest.fixture
@@ -595,6 +596,28 @@ def test_value_too_big_is_refused_and_the_old_value_removed(cache):
     assert cache.get("k") is None
 
 
+def test_add_of_a_value_too_big_stores_nothing_and_warns(cache, caplog):
+    with caplog.at_level(logging.WARNING, logger="aerospike_py.cache"):
+        assert cache.add("k", TOO_BIG) is False
+    assert "refused" in caplog.text and ":1:k" in caplog.text
+    assert cache.get("k", "missing") == "missing"
+    assert cache.add("k", "small") is True
+
+
+def test_get_or_set_of_a_value_too_big_returns_it_without_storing(cache, caplog):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return TOO_BIG
+
+    with caplog.at_level(logging.WARNING, logger="aerospike_py.cache"):
+        assert cache.get_or_set("k", compute) == TOO_BIG
+    assert computed == [1]
+    assert "refused" in caplog.text
+    assert cache.has_key("k") is False
+
+
 def test_namespace_without_expiry_explains_the_fix(settings, set_prefix):
     custom = use_cache(settings, set_prefix, OPTIONS={"namespace": "plain"})
     with pytest.raises(TTLForbiddenError, match="nsup-period") as caught:
@@ -685,7 +708,7 @@ def test_ignore_exceptions_fills_without_the_lock_of_get_or_set(
         calls.append(1)
         return "fresh"
 
-    with caplog.at_level(logging.WARNING, logger="django_aerospike.cache"):
+    with caplog.at_level(logging.WARNING, logger="aerospike_py.cache"):
         assert custom.get_or_set("k", compute, 60, lock_timeout=1) == "fresh"
         assert custom.get_or_set("k", "plain", 60, lock_timeout=1) == "plain"
     assert calls == [1]

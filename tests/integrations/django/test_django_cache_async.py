@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -28,6 +29,19 @@ def test_basic_calls_round_trip(cache):
         return await cache.aget("k", "dflt")
 
     assert run_async(scenario) == "dflt"
+
+
+def test_a_value_too_big_is_neither_added_nor_stored_by_get_or_set(cache, caplog):
+    big = b"x" * (2 * 1024 * 1024)  # over the 1 MiB record limit
+
+    async def scenario():
+        added = await cache.aadd("k", big)
+        computed = await cache.aget_or_set("k", lambda: big)
+        return added, computed == big, await cache.ahas_key("k")
+
+    with caplog.at_level(logging.WARNING, logger="aerospike_py.cache"):
+        assert run_async(scenario) == (False, True, False)
+    assert caplog.text.count("refused") == 2
 
 
 def test_values_written_async_are_read_sync(cache):

@@ -19,6 +19,8 @@ from aerospike_py.sessions import TTLForbiddenError
 from django_aerospike import get_client
 from django_aerospike.sessions import SessionStore
 
+TEN_YEARS = 315_360_000  # Aerospike's longest TTL
+
 
 def record_of(settings, session_key):
     """The raw record of a session, or None."""
@@ -134,6 +136,22 @@ def test_record_ttl_is_the_expiry_age(settings):
     session.set_expiry(timezone.now() + timedelta(hours=2))
     session.save()
     assert 7190 <= record_of(settings, session.session_key).ttl <= 7200
+
+
+def test_an_expiry_past_ten_years_is_stored_for_ten_years(settings):
+    session = SessionStore()
+    session["a"] = 1
+    session.set_expiry(timedelta(days=4000))
+    session.save()
+    assert TEN_YEARS - 5 <= record_of(settings, session.session_key).ttl <= TEN_YEARS
+
+    async def scenario():
+        later = SessionStore()
+        await later.aset_expiry(20 * 365 * 86400)
+        await later.acreate()
+        return later.session_key
+
+    assert record_of(settings, run_async(scenario)).ttl >= TEN_YEARS - 5
 
 
 def test_default_expiry_is_the_session_cookie_age(settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -113,6 +114,18 @@ def test_add_does_not_overwrite_a_live_key(app, cache):
         assert cache.add("k", "first") is True
         assert cache.add("k", "second") is False
         assert cache.get("k") == "first"
+
+
+def test_a_value_too_big_is_not_stored_by_add_or_set(app, cache, caplog):
+    big = b"x" * (2 * 1024 * 1024)  # over the 1 MiB record limit
+    with app.app_context(), caplog.at_level(logging.WARNING, "aerospike_py.cache"):
+        assert cache.add("k", big) is False
+        assert cache.has("k") is False
+        assert "not added" in caplog.text
+        cache.set("old", "value")
+        assert cache.set("old", big) is False
+        assert cache.get("old") is None
+        assert cache.add("k", "small") is True
 
 
 def test_inc_and_dec_start_from_zero_and_count_on_the_server(app, cache):

@@ -17,6 +17,7 @@ from flask_aerospike import ConfigError, regenerate_session
 from flask_aerospike.sessions import AerospikeSessionInterface
 
 LIFETIME = 600
+TEN_YEARS = 315_360_000  # Aerospike's longest TTL
 
 
 @pytest.fixture
@@ -153,6 +154,18 @@ def test_the_record_ttl_is_the_session_lifetime_permanent_or_not(
         assert LIFETIME - 5 <= meta.ttl <= LIFETIME
     assert "expires" not in set_cookie_header(response)
     assert "expires" in set_cookie_header(permanent.get("/set?a=2"))
+
+
+def test_a_lifetime_past_ten_years_is_stored_for_ten_years(
+    make_session_app, aerospike_client
+):
+    app = make_session_app(PERMANENT_SESSION_LIFETIME=datetime.timedelta(days=4000))
+    client = app.test_client()
+    response = client.get("/set?user=ada")
+    assert response.status_code == 200
+    meta = aerospike_client.exists(record_key(app, session_id(client))).meta
+    assert TEN_YEARS - 5 <= meta.ttl <= TEN_YEARS
+    assert client.get("/get").json == {"user": "ada"}
 
 
 def test_an_expired_session_starts_over(session_app, advance_clock):
