@@ -50,6 +50,37 @@ def test_alias_selects_another_aerospike_entry(settings, django_server):
     assert {row["namespace"] for row in rows} == {"test", "plain"}
 
 
+def test_options_are_accepted_after_the_subcommand_too(settings, django_server):
+    settings.AEROSPIKE = {
+        **settings.AEROSPIKE,
+        "analytics": django_server.client_config(timeout=3000),
+    }
+    rows = json.loads(aerospike("namespaces", "--alias", "analytics", "--json"))
+    assert {row["namespace"] for row in rows} == {"test", "plain"}
+    with pytest.raises(CommandError, match="no alias 'nope'"):
+        aerospike("ping", "--alias", "nope")
+    # Given on both sides, the later one counts.
+    assert aerospike("--alias", "nope", "ping", "--alias", "analytics").startswith("ok")
+    assert aerospike("ping", "--verbosity", "0", "--no-color").startswith("ok")
+
+
+def test_an_alias_option_after_cache_clear_is_not_the_cache_alias(settings):
+    caches["default"].set("k", 1)
+    caches["other"].set("k", 2)
+    output = aerospike("cache", "clear", "other", "--alias", "default", "--noinput")
+    assert "cleared other" in output
+    assert caches["default"].get("k") == 1 and caches["other"].get("k") is None
+
+
+def test_a_json_failure_from_call_command_is_a_command_error_too():
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"^every node refused 'nope'"):
+        call_command(
+            "aerospike", "info", "nope", "--json", stdout=io.StringIO(), stderr=err
+        )
+    assert json.loads(err.getvalue())["error"].startswith("every node refused")
+
+
 def test_unknown_alias_is_a_command_error_listing_the_known_ones():
     with pytest.raises(CommandError, match=r"no alias 'nope'.*configured: default"):
         aerospike("--alias", "nope", "ping")
@@ -123,24 +154,74 @@ def test_broken_cache_settings_are_a_command_error(settings, set_prefix):
         aerospike("cache", "clear", "--noinput")
 
 
-def test_manage_py_exits_non_zero_with_one_line(django_server):
+@pytest.fixture
+def manage_env(django_server):
+    """The environment of a ``manage.py`` subprocess on the test server."""
     hosts = ",".join(f"{host}:{port}" for host, port in django_server.hosts)
     env = {**os.environ, "DJANGO_AEROSPIKE_HOSTS": hosts}
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT), env.get("PYTHONPATH", "")])
+    return env
 
+
+def test_manage_py_exits_non_zero_with_one_line(manage_env):
     def manage(*args):
         return subprocess.run(
             [sys.executable, "manage.py", "aerospike", *args],
             cwd=PROJECT,
-            env=env,
+            env=manage_env,
             capture_output=True,
             text=True,
             timeout=60,
         )
 
-    done = manage("ping")
+    done = manage("ping", "--alias", "default")
     assert done.returncode == 0 and done.stdout.startswith("ok: 1 node(s)")
     failed = manage("info", "no-such-command")
     assert failed.returncode == 1
     assert failed.stderr.startswith("CommandError: ")
     assert failed.stderr.count("\n") == 1
+    for args in (("--json", "info", "nope"), ("info", "nope", "--json")):
+        failed = manage(*args)
+        assert failed.returncode == 1
+        (line,) = failed.stderr.splitlines()
+        assert json.loads(line)["error"].startswith("every node refused 'nope'")
+
+
+def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
+    manage_env, set_prefix
+):
+    set_name = f"d_{set_prefix}"
+    for i in range(2000):  # far more than a pipe buffers
+        get_client().put(("test", set_name, i), {"pad": "x" * 200})
+    command = [sys.executable, "manage.py", "aerospike", "dump", "test", set_name]
+    dump = subprocess.Popen(
+        command,
+        cwd=PROJECT,
+        env=manage_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert dump.stdout is not None
+    first = dump.stdout.readline()  # like `| head -1`: read one line, then close
+    dump.stdout.close()
+    _, err = dump.communicate(timeout=60)
+
+    assert json.loads(first)["set"] == set_name
+    assert err == b""
+    assert dump.returncode == 141
+
+
+class ClosedPipe(io.StringIO):
+    """An output whose reader has gone away."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_call_command_into_a_closed_pipe_returns_quietly(set_prefix):
+    get_client().put(("test", f"d_{set_prefix}", 1), {"a": 1})
+    err = io.StringIO()
+    call_command(
+        "aerospike", "dump", "test", f"d_{set_prefix}", stdout=ClosedPipe(), stderr=err
+    )
+    assert err.getvalue() == ""

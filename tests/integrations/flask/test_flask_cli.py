@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from importlib.metadata import entry_points
 
 import pytest
@@ -158,3 +161,37 @@ def test_the_flask_cli_finds_the_command_and_explains_a_missing_init_app():
     assert result.exit_code == 1
     assert "flask_aerospike is not set up" in result.output
     assert "init_app" in result.output
+
+
+APP_MODULE = """
+from flask import Flask
+from flask_aerospike import Aerospike
+
+app = Flask(__name__)
+app.config["AEROSPIKE"] = %r
+Aerospike(app)
+"""
+
+
+def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
+    aerospike_config, aerospike_client, aerospike_set, tmp_path
+):
+    for i in range(2000):  # far more than a pipe buffers
+        aerospike_client.put(("test", aerospike_set, i), {"pad": "x" * 200})
+    (tmp_path / "pipe_app.py").write_text(APP_MODULE % (aerospike_config,))
+    command = [sys.executable, "-m", "flask", "--app", "pipe_app", "aerospike"]
+    dump = subprocess.Popen(
+        [*command, "dump", "test", aerospike_set],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert dump.stdout is not None
+    first = dump.stdout.readline()  # like `| head -1`: read one line, then close
+    dump.stdout.close()
+    _, err = dump.communicate(timeout=60)
+
+    assert json.loads(first)["set"] == aerospike_set
+    assert err == b""
+    assert dump.returncode == 141

@@ -2,6 +2,7 @@
 
     python manage.py aerospike ping
     python manage.py aerospike --alias analytics sets test
+    python manage.py aerospike sets test --alias analytics --json
     python manage.py aerospike truncate test events --noinput
     python manage.py aerospike cache clear [CACHE_ALIAS] --noinput
     python manage.py aerospike session count
@@ -9,12 +10,20 @@
 The subcommands come from :mod:`aerospike_py.admin.cli`; this command
 supplies the client of the chosen AEROSPIKE alias, every CACHES alias
 backed by AerospikeCache, and the session store when SESSION_ENGINE is
-ours. A failure is a CommandError (one line, exit status 1).
+ours. Options go before or after the subcommand. A failure is a
+CommandError (one line, exit status 1), or with ``--json`` the admin
+core's one JSON line (``{"error": ...}``); a reader that stops early
+(``dump ... | head -1``) ends the command quietly with exit status 141,
+as ``python -m aerospike_py.admin`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
+import json
+import os
 import sys
 from typing import Any
 
@@ -28,13 +37,19 @@ from django.core.management.base import (
     OutputWrapper,
 )
 
-from aerospike_py.admin.cli import AdminContext, add_subcommands, execute
+from aerospike_py.admin.cli import (
+    SIGPIPE_STATUS,
+    AdminContext,
+    add_subcommands,
+    execute,
+)
 from aerospike_py.sessions import SessionEngine
 from django_aerospike import conf
 from django_aerospike.checks import SESSION_ENGINE, aerospike_caches
 from django_aerospike.connections import SharedClient, get_client
 
 ERROR_PREFIX = "error: "
+JSON_ERROR_START = '{"error": '
 
 
 class Command(BaseCommand):
@@ -51,6 +66,7 @@ class Command(BaseCommand):
             help="the AEROSPIKE alias to connect to (default: 'default')",
         )
         add_subcommands(parser)
+        _accept_options_after_subcommands(parser, _options(parser))
 
     def handle(self, *args: Any, **options: Any) -> None:
         err = _ErrorCatcher(self.stderr)
@@ -65,8 +81,72 @@ class Command(BaseCommand):
             )
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        if status:
-            raise CommandError(err.error or "the command failed", returncode=status)
+        if status == SIGPIPE_STATUS:
+            self._reader_went_away()
+        elif status:
+            self._failed(err, status, as_json=options["json"])
+
+    def _failed(self, err: _ErrorCatcher, status: int, *, as_json: bool) -> None:
+        """Report the failure the admin core described, once.
+
+        With --json on the command line its JSON line is already on
+        stderr, and a CommandError would add a plain one after it.
+        """
+        if as_json and getattr(self, "_called_from_command_line", False):
+            sys.exit(status)
+        raise CommandError(err.error or "the command failed", returncode=status)
+
+    def _reader_went_away(self) -> None:
+        """End quietly: the output's reader closed the pipe (``| head``).
+
+        Not a failure, so no CommandError. From the command line the
+        process exits 141, as the shell's own tools do; a programmatic
+        call (call_command) simply returns.
+        """
+        if getattr(self, "_called_from_command_line", False):
+            _silence_stdout()
+            sys.exit(SIGPIPE_STATUS)
+
+
+def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The options of ``parser`` itself (Django's and --alias), but --help."""
+    return [
+        action
+        for action in parser._actions
+        if action.option_strings and not isinstance(action, argparse._HelpAction)
+    ]
+
+
+def _accept_options_after_subcommands(
+    parser: argparse.ArgumentParser, options: list[argparse.Action]
+) -> None:
+    """Let every subcommand take ``options`` after its name too.
+
+    ``manage.py aerospike ping --alias analytics`` then works like
+    ``manage.py aerospike --alias analytics ping``, as every other Django
+    command takes its options anywhere. A copy is left out where the
+    subcommand already has the option string (``--json``), and defaults
+    to nothing, so it never undoes the option given before the name.
+    """
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in action.choices.values():
+            taken = sub._option_string_actions
+            for option in options:
+                if not any(string in taken for string in option.option_strings):
+                    repeated = copy.copy(option)
+                    repeated.default = argparse.SUPPRESS
+                    sub._add_action(repeated)
+            _accept_options_after_subcommands(sub, options)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not fail again."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _context(alias: str) -> AdminContext:
@@ -101,7 +181,8 @@ class _ErrorCatcher:
     """Pass prompts through to stderr; keep the final error line.
 
     The admin core prints its one-line failure itself; Django prints a
-    CommandError's message, so the line is raised instead of printed.
+    CommandError's message, so the plain line is raised instead of
+    printed. The JSON line of --json goes through, for machines.
     """
 
     def __init__(self, stream: OutputWrapper) -> None:
@@ -111,10 +192,23 @@ class _ErrorCatcher:
     def write(self, text: str) -> int:
         if text.startswith(ERROR_PREFIX):
             self.error = text[len(ERROR_PREFIX) :].strip()
-        else:
-            # ending="": a confirmation prompt must stay on its line.
-            self._stream.write(text, ending="")
+            return len(text)
+        self.error = _json_error(text) or self.error
+        # ending="": a confirmation prompt must stay on its line.
+        self._stream.write(text, ending="")
         return len(text)
 
     def flush(self) -> None:
         self._stream.flush()
+
+
+def _json_error(text: str) -> str | None:
+    """The message of the admin core's --json error line, if ``text`` is one."""
+    if not text.startswith(JSON_ERROR_START):
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    message = found.get("error") if isinstance(found, dict) else None
+    return message if isinstance(message, str) else None
