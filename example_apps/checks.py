@@ -84,6 +84,33 @@ def _book_id(page: Page, title: str) -> str:
     return match.group(1)
 
 
+# Book forms every app must refuse with its form error (400), never a 500:
+# what is posted, and the reason shown (None: any reason will do).
+YEAR_RANGE = (
+    f"the year must be a whole number from {common.YEAR_MIN} to {common.YEAR_MAX}"
+)
+TOO_LONG = common.TITLE_MAX_CHARS + 1
+BAD_BOOKS: list[tuple[dict[str, str], str | None]] = [
+    ({"year": "99999999999999999999"}, YEAR_RANGE),  # past a 64-bit integer
+    ({"year": "\u00b2"}, YEAR_RANGE),  # "²": isdigit() but not int()
+    ({"year": "-5"}, YEAR_RANGE),
+    (
+        {"title": "x" * TOO_LONG},
+        f"the title is {TOO_LONG} characters long; "
+        f"at most {common.TITLE_MAX_CHARS} are allowed",
+    ),
+    # Past the record size limit; FastAPI's form reader stops it first.
+    ({"title": "x" * 1_100_000}, None),
+    ({"author": " "}, "a book needs an author"),
+]
+
+
+def _form_error(page: Page, refused: str, reason: str | None) -> bool:
+    """Whether ``page`` is a 400 whose error names the refusal and reason."""
+    shown = f'class="error">{refused}: {reason or ""}'
+    return page.status == 400 and shown in page.text
+
+
 def _sign_out_control(page: Page) -> bool:
     """Whether the page's nav bar holds a sign-out button for the demo user."""
     nav = re.search(r"<nav\b.*?</nav>", page.text, flags=re.S)
@@ -131,6 +158,17 @@ def visit(app: RunningApp, out: TextIO) -> bool:
         page = browser.post(f"/books/{state['id']}", form)
         _expect(_book_row(page, title) and "Lovelace" in page.text, "new author")
 
+    def bad_input_refused() -> None:
+        browser.get("/books")
+        for index, (fields, reason) in enumerate(BAD_BOOKS):
+            form = {"title": f"{title} bad {index}", "author": "Ada", **fields}
+            page = browser.post("/books", form)
+            _expect(_form_error(page, "not added", reason), f"refused: {fields}"[:80])
+            _expect(not _book_row(page, form["title"]), f"{form['title']!r} not added")
+        form = {"title": title, "author": "Ada", "year": "\u00b2"}
+        page = browser.post(f"/books/{state['id']}", form)
+        _expect(_form_error(page, "not saved", YEAR_RANGE), "an edit refused too")
+
     def clear_cache_with_admin_command() -> None:
         code, output = app.admin(["cache", "clear", "--yes"])
         _expect(code == 0, f"admin command exit 0, got {code}: {output.strip()}")
@@ -169,6 +207,7 @@ def visit(app: RunningApp, out: TextIO) -> bool:
         ("signed in: the nav bar offers sign-out", nav_after_sign_in),
         ("add a book and see it listed", add_book),
         ("edit the book", edit_book),
+        ("bad book input gets the form's error", bad_input_refused),
         ("admin command: cache clear", clear_cache_with_admin_command),
         ("report: miss, then a cache hit on reload", report_miss_then_hit),
         ("cluster status lists the nodes", cluster_status),

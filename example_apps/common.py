@@ -20,6 +20,10 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = os.environ.get("EXAMPLE_DEMO_PASSWORD", "demo-password")
 REPORT_TTL = 60  # seconds the report stays cached
 SECRET_KEY = os.environ.get("EXAMPLE_SECRET_KEY", "example-apps-not-for-production")
+# What a book form accepts; the same in every app.
+TITLE_MAX_CHARS = 200
+AUTHOR_MAX_CHARS = 100
+YEAR_MIN, YEAR_MAX = 1, 2100
 
 
 def client_config(embedded_hosts: list[tuple[str, int]] | None) -> dict[str, Any]:
@@ -59,16 +63,44 @@ def expensive_report() -> dict[str, Any]:
     }
 
 
+class InvalidBook(ValueError):
+    """A submitted book the form refuses; the message says why, for the user."""
+
+
 def book_bins(title: str, author: str, year: str) -> dict[str, Any]:
-    """Check a submitted book; raise ValueError with a message for the form."""
+    """Check a submitted book and return its bins; raise InvalidBook if bad.
+
+    Every app calls this before writing, so all three refuse the same input
+    with the same message, and nothing the server would refuse (an integer
+    past 64 bits, a record past its size limit) reaches it.
+    """
     title, author, year = title.strip(), author.strip(), year.strip()
-    if not title:
-        raise ValueError("a book needs a title")
-    if not author:
-        raise ValueError("a book needs an author")
-    if year and not year.isdigit():
-        raise ValueError("the year must be a number")
-    return {"title": title, "author": author, "year": int(year) if year else 0}
+    _check_text(title, "a title", TITLE_MAX_CHARS)
+    _check_text(author, "an author", AUTHOR_MAX_CHARS)
+    return {"title": title, "author": author, "year": _year(year)}
+
+
+def _check_text(value: str, field: str, limit: int) -> None:
+    """Refuse an empty or over-long ``field`` ("a title", "an author")."""
+    if not value:
+        raise InvalidBook(f"a book needs {field}")
+    if len(value) > limit:
+        name = field.split()[-1]
+        raise InvalidBook(
+            f"the {name} is {len(value)} characters long; at most {limit} are allowed"
+        )
+
+
+def _year(text: str) -> int:
+    """The year of a book; 0 when the form left it empty."""
+    if not text:
+        return 0
+    # isdecimal() admits exactly the digits int() reads ("²" is not one);
+    # the length check keeps int() from reading a thousand-digit number.
+    digits = len(str(YEAR_MAX))
+    if text.isdecimal() and len(text) <= digits and YEAR_MIN <= int(text) <= YEAR_MAX:
+        return int(text)
+    raise InvalidBook(f"the year must be a whole number from {YEAR_MIN} to {YEAR_MAX}")
 
 
 def book_id(title: str) -> str:

@@ -68,47 +68,68 @@ def books(request: HttpRequest) -> HttpResponse:
     client = get_client("default")
     if request.method == "POST":
         return _add_book(request, client)
+    return _books_page(request, client)
+
+
+def _books_page(
+    request: HttpRequest, client: aerospike_py.Client, error: str | None = None
+) -> HttpResponse:
+    """The book list and the add form; with ``error``, a refused form (400)."""
     rows = [
         {"id": r.key.user_key, **(r.bins or {})}
         for r in client.query(_namespace(), BOOKS).results()
         if r.key is not None
     ]
     rows.sort(key=lambda row: row.get("title", ""))
-    return render(request, "books.html", {"books": rows})
+    context = {"books": rows, "error": error}
+    return render(request, "books.html", context, status=400 if error else 200)
 
 
 def _add_book(request: HttpRequest, client: aerospike_py.Client) -> HttpResponse:
-    form = request.POST
     try:
-        bins = common.book_bins(form["title"], form["author"], form.get("year", ""))
-    except (KeyError, ValueError) as exc:
-        messages.error(request, f"not added: {exc}")
-        return redirect("books")
+        bins = _submitted_book(request)
+    except common.InvalidBook as exc:
+        return _books_page(request, client, error=f"not added: {exc}")
     key = _key(common.book_id(bins["title"]))
     client.put(key, bins, policy={"key": aerospike_py.POLICY_KEY_SEND})
     messages.info(request, f"added {bins['title']}")
     return redirect("books")
 
 
+def _submitted_book(request: HttpRequest) -> dict[str, Any]:
+    form = request.POST
+    return common.book_bins(
+        form.get("title", ""), form.get("author", ""), form.get("year", "")
+    )
+
+
 @login_required
 def edit_book(request: HttpRequest, book_id: str) -> HttpResponse:
+    return _edit_page(request, book_id)
+
+
+def _edit_page(
+    request: HttpRequest, book_id: str, error: str | None = None
+) -> HttpResponse:
+    """The edit form of a stored book; with ``error``, a refused form (400)."""
     try:
         book = get_client("default").get(_key(book_id)).bins
     except RecordNotFound:
         return HttpResponse("No such book.", status=404)
-    return render(request, "edit.html", {"book": book, "book_id": book_id})
+    context = {"book": book, "book_id": book_id, "error": error}
+    return render(request, "edit.html", context, status=400 if error else 200)
 
 
 @require_POST
 @login_required
 def update_book(request: HttpRequest, book_id: str) -> HttpResponse:
-    form = request.POST
     try:
-        bins = common.book_bins(form["title"], form["author"], form.get("year", ""))
+        bins = _submitted_book(request)
+    except common.InvalidBook as exc:
+        return _edit_page(request, book_id, error=f"not saved: {exc}")
+    try:
         policy = {"exists": aerospike_py.POLICY_EXISTS_UPDATE_ONLY}
         get_client("default").put(_key(book_id), bins, policy=policy)
-    except (KeyError, ValueError) as exc:
-        messages.error(request, f"not saved: {exc}")
     except RecordNotFound:
         messages.error(request, "that book was deleted meanwhile")
     return redirect("books")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from example_apps import common
 from fastapi_aerospike import (
@@ -50,6 +53,9 @@ app = FastAPI(title="FastAPI library", lifespan=lifespan(settings))
 app.add_middleware(SessionMiddleware, secret_key=common.SECRET_KEY)
 app.include_router(health_router)
 
+# The routes a book form posts to: add (/books) and save (/books/ID).
+BOOK_FORM = re.compile(r"/books(/[^/]+)?")
+
 Books = Annotated[Collection[Book], Depends(collection(Book, set_name="fastapi_books"))]
 
 
@@ -62,7 +68,13 @@ def run_admin(argv: list[str]) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def page(request: Request, title: str, body: str, status: int = 200) -> HTMLResponse:
+def page(
+    request: Request,
+    title: str,
+    body: str,
+    status: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
     user = request.session.get("user")
     nav = ""
     if user:
@@ -76,10 +88,11 @@ def page(request: Request, title: str, body: str, status: int = 200) -> HTMLResp
         f'<p class="flash">{html.escape(m)}</p>'
         for m in request.session.pop("flash", [])
     )
+    refusal = f'<p class="error">{html.escape(error)}</p>' if error else ""
     document = (
         f'<!doctype html><html><head><meta charset="utf-8"><title>{title} - '
         f"FastAPI library</title><style>{common.STYLE}</style></head><body>"
-        f"<h1>FastAPI library</h1>{nav}{flashes}{body}</body></html>"
+        f"<h1>FastAPI library</h1>{nav}{flashes}{refusal}{body}</body></html>"
     )
     return HTMLResponse(document, status_code=status)
 
@@ -150,6 +163,13 @@ def _book_rows(books: list[Book]) -> str:
 async def list_books(request: Request, books: Books) -> Response:
     if not signed_in(request):
         return to_login()
+    return await books_page(request, books)
+
+
+async def books_page(
+    request: Request, books: Books, error: str | None = None
+) -> HTMLResponse:
+    """The book list and the add form; with ``error``, a refused form (400)."""
     body = (
         '<h2>Books</h2><table id="books"><tr><th>Title</th><th>Author</th>'
         f"<th>Year</th><th></th></tr>{_book_rows(await books.all())}</table>"
@@ -158,7 +178,7 @@ async def list_books(request: Request, books: Books) -> Response:
         'placeholder="author"><input name="year" placeholder="year">'
         '<button id="add-book">Add</button></form>'
     )
-    return page(request, "Books", body)
+    return page(request, "Books", body, status=400 if error else 200, error=error)
 
 
 @app.post("/books", response_model=None)
@@ -173,11 +193,10 @@ async def add_book(
         return to_login()
     try:
         bins = common.book_bins(title, author, year)
-    except ValueError as exc:
-        flash(request, f"not added: {exc}")
-    else:
-        await books.create(Book(id=common.book_id(bins["title"]), **bins))
-        flash(request, f"added {bins['title']}")
+    except common.InvalidBook as exc:
+        return await books_page(request, books, error=f"not added: {exc}")
+    await books.create(Book(id=common.book_id(bins["title"]), **bins))
+    flash(request, f"added {bins['title']}")
     return RedirectResponse("/books", status_code=303)
 
 
@@ -185,6 +204,13 @@ async def add_book(
 async def edit_book(request: Request, book_id: str, books: Books) -> Response:
     if not signed_in(request):
         return to_login()
+    return await edit_page(request, book_id, books)
+
+
+async def edit_page(
+    request: Request, book_id: str, books: Books, error: str | None = None
+) -> HTMLResponse:
+    """The edit form of a stored book; with ``error``, a refused form (400)."""
     book = await books.get(book_id)  # ModelNotFound answers 404
     body = (
         f'<h2>Edit</h2><form method="post" action="/books/{html.escape(book_id)}">'
@@ -192,7 +218,7 @@ async def edit_book(request: Request, book_id: str, books: Books) -> Response:
         f'<input name="author" value="{html.escape(book.author)}">'
         f'<input name="year" value="{book.year or ""}"><button>Save</button></form>'
     )
-    return page(request, "Edit", body)
+    return page(request, "Edit", body, status=400 if error else 200, error=error)
 
 
 @app.post("/books/{book_id}", response_model=None)
@@ -207,12 +233,36 @@ async def update_book(
     if not signed_in(request):
         return to_login()
     try:
-        await books.update(book_id, common.book_bins(title, author, year))
-    except ValueError as exc:
-        flash(request, f"not saved: {exc}")
+        bins = common.book_bins(title, author, year)
+    except common.InvalidBook as exc:
+        return await edit_page(request, book_id, books, error=f"not saved: {exc}")
+    try:
+        await books.update(book_id, bins)
     except ModelNotFound:
         flash(request, "that book was deleted meanwhile")
     return RedirectResponse("/books", status_code=303)
+
+
+@app.exception_handler(StarletteHTTPException)
+async def unreadable_book_form(
+    request: Request, exc: StarletteHTTPException
+) -> Response:
+    """Answer a book form FastAPI could not read with the form's error.
+
+    Starlette stops a form field over 1 MiB before the endpoint runs and
+    answers JSON; a person who pasted a huge title gets the HTML error
+    page of every other refused form instead. Every other HTTP error keeps
+    FastAPI's answer.
+    """
+    path = request.url.path
+    is_book_form = request.method == "POST" and BOOK_FORM.fullmatch(path)
+    if exc.status_code != 400 or not is_book_form or not signed_in(request):
+        return await http_exception_handler(request, exc)
+    refused = "not added" if path == "/books" else "not saved"
+    back = "/books" if path == "/books" else f"{path}/edit"
+    body = f'<p><a href="{html.escape(back)}">Back to the form</a></p>'
+    error = f"{refused}: the form could not be read ({exc.detail})"
+    return page(request, "Books", body, status=400, error=error)
 
 
 @app.post("/books/{book_id}/delete", response_model=None)

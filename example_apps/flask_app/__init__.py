@@ -117,6 +117,35 @@ def _key(book_id: str) -> tuple[str, str, str]:
     return (aerospike.namespace, BOOKS, book_id)
 
 
+def _books_page(error: str | None = None) -> tuple[str, int]:
+    """The book list and the add form; with ``error``, a refused form (400)."""
+    query = aerospike.client.query(aerospike.namespace, BOOKS)
+    rows = [
+        {"id": r.key.user_key, **(r.bins or {})}
+        for r in query.results()
+        if r.key is not None
+    ]
+    rows.sort(key=lambda row: row.get("title", ""))
+    return _page("Books", BOOK_LIST, error=error, books=rows), 400 if error else 200
+
+
+def _edit_page(book_id: str, error: str | None = None) -> tuple[str, int]:
+    """The edit form of a stored book; with ``error``, a refused form (400)."""
+    try:
+        book = aerospike.client.get(_key(book_id)).bins
+    except RecordNotFound:
+        return _page("Edit", "<p>No such book.</p>"), 404
+    page = _page("Edit", EDIT, error=error, book=book, book_id=book_id)
+    return page, 400 if error else 200
+
+
+def _submitted_book() -> dict[str, Any]:
+    form = request.form
+    return common.book_bins(
+        form.get("title", ""), form.get("author", ""), form.get("year", "")
+    )
+
+
 def _routes(app: Flask) -> None:
     @app.get("/")
     def index() -> Any:
@@ -141,24 +170,15 @@ def _routes(app: Flask) -> None:
     @app.get("/books")
     @login_required
     def books() -> Any:
-        query = aerospike.client.query(aerospike.namespace, BOOKS)
-        rows = [
-            {"id": r.key.user_key, **(r.bins or {})}
-            for r in query.results()
-            if r.key is not None
-        ]
-        rows.sort(key=lambda row: row.get("title", ""))
-        return _page("Books", BOOK_LIST, books=rows)
+        return _books_page()
 
     @app.post("/books")
     @login_required
     def add_book() -> Any:
-        form = request.form
         try:
-            bins = common.book_bins(form["title"], form["author"], form.get("year", ""))
-        except (KeyError, ValueError) as exc:
-            flash(f"not added: {exc}")
-            return redirect(url_for("books"))
+            bins = _submitted_book()
+        except common.InvalidBook as exc:
+            return _books_page(error=f"not added: {exc}")
         aerospike.client.put(
             _key(common.book_id(bins["title"])),
             bins,
@@ -170,25 +190,21 @@ def _routes(app: Flask) -> None:
     @app.get("/books/<book_id>/edit")
     @login_required
     def edit_book(book_id: str) -> Any:
-        try:
-            book = aerospike.client.get(_key(book_id)).bins
-        except RecordNotFound:
-            return _page("Edit", "<p>No such book.</p>"), 404
-        return _page("Edit", EDIT, book=book, book_id=book_id)
+        return _edit_page(book_id)
 
     @app.post("/books/<book_id>")
     @login_required
     def update_book(book_id: str) -> Any:
-        form = request.form
         try:
-            bins = common.book_bins(form["title"], form["author"], form.get("year", ""))
+            bins = _submitted_book()
+        except common.InvalidBook as exc:
+            return _edit_page(book_id, error=f"not saved: {exc}")
+        try:
             aerospike.client.put(
                 _key(book_id),
                 bins,
                 policy={"exists": aerospike_py.POLICY_EXISTS_UPDATE_ONLY},
             )
-        except (KeyError, ValueError) as exc:
-            flash(f"not saved: {exc}")
         except RecordNotFound:
             flash("that book was deleted meanwhile")
         return redirect(url_for("books"))

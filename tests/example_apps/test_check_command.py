@@ -17,7 +17,7 @@ def test_check_mode_passes_every_step_of_every_app():
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     steps = [line for line in lines if line.startswith(("ok ", "FAIL"))]
-    assert len(steps) == 36  # twelve steps in each of the three apps
+    assert len(steps) == 39  # thirteen steps in each of the three apps
     assert all(line.startswith("ok ") for line in steps)
     assert lines[-1] == "all checks passed"
 
