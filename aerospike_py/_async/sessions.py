@@ -25,6 +25,7 @@ from aerospike_py._cache_codec import (
     new_session_key,
     ttl_forbidden,
 )
+from aerospike_py._policy import MAX_TTL
 from aerospike_py.exception import (
     ForbiddenError,
     InvalidArgError,
@@ -112,8 +113,10 @@ class AsyncSessionEngine:
 
         ``must_create`` raises SessionExists if the key is taken;
         ``must_exist`` raises SessionMissing if it is gone. A ``ttl`` of 0
-        or less means the session already expired: it is deleted instead.
+        or less means the session already expired: it is deleted instead;
+        one past ten years (the server's longest TTL) is cut to ten years.
         """
+        ttl = min(ttl, MAX_TTL)
         if ttl <= 0:
             # Expiring a live session is a successful update; only a
             # session that was already gone is missing.
@@ -194,7 +197,9 @@ class AsyncSessionEngine:
     async def touch(self, session_key: str, ttl: int) -> bool:
         """Extend a session's lifetime without rewriting it (sliding expiry)."""
         try:
-            await (await self.client()).touch(self.record_key(session_key), ttl)
+            await (await self.client()).touch(
+                self.record_key(session_key), min(ttl, MAX_TTL)
+            )
         except RecordNotFound:
             return False
         except ForbiddenError as exc:

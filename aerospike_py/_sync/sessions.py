@@ -19,6 +19,7 @@ from typing import Any
 
 from aerospike_py import _constants as C
 from aerospike_py._sync.client import Client
+from aerospike_py._policy import MAX_TTL
 from aerospike_py._cache_codec import (
     Serializer,
     SessionExists,
@@ -114,8 +115,10 @@ class SessionEngine:
 
         ``must_create`` raises SessionExists if the key is taken;
         ``must_exist`` raises SessionMissing if it is gone. A ``ttl`` of 0
-        or less means the session already expired: it is deleted instead.
+        or less means the session already expired: it is deleted instead;
+        one past ten years (the server's longest TTL) is cut to ten years.
         """
+        ttl = min(ttl, MAX_TTL)
         if ttl <= 0:
             # Expiring a live session is a successful update; only a
             # session that was already gone is missing.
@@ -196,7 +199,9 @@ class SessionEngine:
     def touch(self, session_key: str, ttl: int) -> bool:
         """Extend a session's lifetime without rewriting it (sliding expiry)."""
         try:
-            (self.client()).touch(self.record_key(session_key), ttl)
+            (self.client()).touch(
+                self.record_key(session_key), min(ttl, MAX_TTL)
+            )
         except RecordNotFound:
             return False
         except ForbiddenError as exc:

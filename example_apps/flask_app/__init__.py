@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Flask,
@@ -25,6 +25,7 @@ import aerospike_py
 from aerospike_py.exception import RecordNotFound
 from example_apps import common
 from flask_aerospike import Aerospike, regenerate_session
+from flask_aerospike.cache import AerospikeCache
 
 aerospike = Aerospike()
 cache = Cache()
@@ -228,7 +229,7 @@ def _routes(app: Flask) -> None:
             state = "miss"
             value = common.expensive_report()
             cache.set("report", value)
-        ttl = cache.cache.ttl("report")
+        ttl = cast(AerospikeCache, cache.cache).ttl("report")
         return _page("Report", REPORT, state=state, ttl=ttl, report=value)
 
     @app.get("/status")

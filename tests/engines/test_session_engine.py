@@ -105,3 +105,11 @@ def test_a_session_too_big_to_store_says_so_and_keeps_the_old_data(sessions):
         sessions.save(key, {"blob": "x" * (2 * 1024 * 1024)}, 300)
 
     assert sessions.load(key) == {"user": 1}
+
+
+def test_a_lifetime_past_ten_years_is_stored_for_ten_years(sessions):
+    key = sessions.create({"a": 1}, 20 * 365 * 86400)
+    assert sessions.ttl(key) >= 315_360_000 - 2
+
+    assert sessions.touch(key, 10**12) is True
+    assert sessions.ttl(key) >= 315_360_000 - 2
