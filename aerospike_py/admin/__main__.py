@@ -18,6 +18,7 @@ from aerospike_py._sync.client import Client
 from aerospike_py.admin.cli import (
     AdminContext,
     CommandFailed,
+    accept_options_after_subcommands,
     add_subcommands,
     execute,
 )
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed host:port (repeatable; default $AEROSPIKE_HOSTS or 127.0.0.1:3000)",
     )
     add_subcommands(parser)
+    host = next(a for a in parser._actions if "--host" in a.option_strings)
+    accept_options_after_subcommands(parser, [host])
     return parser
 
 

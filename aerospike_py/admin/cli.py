@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import datetime
 import getpass
 import json
@@ -200,20 +201,40 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
 
 def _accept_json_after_the_command(parser: argparse.ArgumentParser) -> None:
     """Let every command take ``--json`` after its name too
-    (``load dump.jsonl --json``), without overriding one given before it;
-    and take options only as spelled (``--role`` is not ``--roles``)."""
+    (``load dump.jsonl --json``), and options only as spelled (``--role``
+    is not ``--roles``)."""
+    json_option = next(a for a in parser._actions if "--json" in a.option_strings)
+    accept_options_after_subcommands(parser, [json_option])
+    _no_abbreviations(parser)
+
+
+def _no_abbreviations(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 sub.allow_abbrev = False
-                if not any("--json" in a.option_strings for a in sub._actions):
-                    sub.add_argument(
-                        "--json",
-                        action="store_true",
-                        default=argparse.SUPPRESS,
-                        help="machine-readable output",
-                    )
-                _accept_json_after_the_command(sub)
+                _no_abbreviations(sub)
+
+
+def accept_options_after_subcommands(
+    parser: argparse.ArgumentParser, options: list[argparse.Action]
+) -> None:
+    """Let every subcommand take ``options`` (options of ``parser`` itself)
+    after its name too: ``ping --alias analytics`` works like ``--alias
+    analytics ping``. A subcommand that has the option string already keeps
+    its own; the copies default to nothing, so they never undo an option
+    given before the name."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in action.choices.values():
+            taken = sub._option_string_actions
+            for option in options:
+                if not any(string in taken for string in option.option_strings):
+                    repeated = copy.copy(option)
+                    repeated.default = argparse.SUPPRESS
+                    sub._add_action(repeated)
+            accept_options_after_subcommands(sub, options)
 
 
 def _add_yes(parser: argparse.ArgumentParser) -> None:
@@ -322,7 +343,7 @@ def execute(
         # shell's tools do, and keep the interpreter from flushing into the
         # closed pipe again at exit.
         if out is sys.stdout:
-            _silence_stdout()
+            silence_stdout()
         return SIGPIPE_STATUS
     except (AerospikeError, CommandFailed, OSError, ValueError) as exc:
         if args.json:
@@ -336,7 +357,9 @@ def execute(
     return 0
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not fail again
+    on a pipe whose reader went away."""
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

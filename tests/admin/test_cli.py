@@ -204,3 +204,14 @@ def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
     assert json.loads(first)["set"] == aerospike_set
     assert err == b""
     assert dump.returncode == 141
+
+
+def test_the_plain_admin_command_takes_host_after_the_subcommand(
+    aerospike_server, capsys, monkeypatch
+):
+    from aerospike_py.admin.__main__ import main as admin_main
+
+    monkeypatch.setenv("AEROSPIKE_HOSTS", "127.0.0.1:1")  # wrong unless overridden
+
+    assert admin_main(["ping", "--host", f"127.0.0.1:{aerospike_server.port}"]) == 0
+    assert capsys.readouterr().out.startswith("ok: 1 node(s)")

@@ -20,10 +20,7 @@ as ``python -m aerospike_py.admin`` does.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import copy
 import json
-import os
 import sys
 from typing import Any
 
@@ -40,8 +37,10 @@ from django.core.management.base import (
 from aerospike_py.admin.cli import (
     SIGPIPE_STATUS,
     AdminContext,
+    accept_options_after_subcommands,
     add_subcommands,
     execute,
+    silence_stdout,
 )
 from aerospike_py.sessions import SessionEngine
 from django_aerospike import conf
@@ -66,7 +65,7 @@ class Command(BaseCommand):
             help="the AEROSPIKE alias to connect to (default: 'default')",
         )
         add_subcommands(parser)
-        _accept_options_after_subcommands(parser, _options(parser))
+        accept_options_after_subcommands(parser, _options(parser))
 
     def handle(self, *args: Any, **options: Any) -> None:
         err = _ErrorCatcher(self.stderr)
@@ -104,7 +103,7 @@ class Command(BaseCommand):
         call (call_command) simply returns.
         """
         if getattr(self, "_called_from_command_line", False):
-            _silence_stdout()
+            silence_stdout()
             sys.exit(SIGPIPE_STATUS)
 
 
@@ -115,38 +114,6 @@ def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         for action in parser._actions
         if action.option_strings and not isinstance(action, argparse._HelpAction)
     ]
-
-
-def _accept_options_after_subcommands(
-    parser: argparse.ArgumentParser, options: list[argparse.Action]
-) -> None:
-    """Let every subcommand take ``options`` after its name too.
-
-    ``manage.py aerospike ping --alias analytics`` then works like
-    ``manage.py aerospike --alias analytics ping``, as every other Django
-    command takes its options anywhere. A copy is left out where the
-    subcommand already has the option string (``--json``), and defaults
-    to nothing, so it never undoes the option given before the name.
-    """
-    for action in parser._actions:
-        if not isinstance(action, argparse._SubParsersAction):
-            continue
-        for sub in action.choices.values():
-            taken = sub._option_string_actions
-            for option in options:
-                if not any(string in taken for string in option.option_strings):
-                    repeated = copy.copy(option)
-                    repeated.default = argparse.SUPPRESS
-                    sub._add_action(repeated)
-            _accept_options_after_subcommands(sub, options)
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the flush at exit does not fail again."""
-    with contextlib.suppress(OSError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def _context(alias: str) -> AdminContext:
