@@ -19,7 +19,6 @@ from typing import Any
 
 from aerospike_py import _constants as C
 from aerospike_py._sync.client import Client
-from aerospike_py._policy import MAX_TTL
 from aerospike_py._cache_codec import (
     Serializer,
     SessionExists,
@@ -28,6 +27,7 @@ from aerospike_py._cache_codec import (
     new_session_key,
     ttl_forbidden,
 )
+from aerospike_py._policy import MAX_TTL
 from aerospike_py.exception import (
     ForbiddenError,
     InvalidArgError,
