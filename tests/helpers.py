@@ -69,3 +69,19 @@ class ClientFactory:
     def close_all(self) -> None:
         for opened in self._opened:
             opened.close()
+
+
+def first_line_then_close(command: list[str], **popen: Any) -> tuple[bytes, bytes, int]:
+    """Run ``command`` like ``command | head -1``: read one line of its
+    output, close the pipe, and return that line, its stderr and its exit
+    status."""
+    import subprocess
+
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    return first, err, process.returncode

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from helpers import first_line_then_close
 
 import aerospike_py
 from aerospike_py.admin.cli import AdminContext, main
@@ -187,7 +188,6 @@ def test_standalone_module_entry_point(aerospike_server, capsys):
 def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
     aerospike_server, aerospike_client, aerospike_set
 ):
-    import subprocess
     import sys
 
     for i in range(2000):
@@ -195,15 +195,10 @@ def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
     command = [sys.executable, "-m", "aerospike_py.admin"]
     command += ["--host", f"127.0.0.1:{aerospike_server.port}"]
     command += ["dump", "test", aerospike_set]
-    dump = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert dump.stdout is not None
-    first = dump.stdout.readline()  # like `| head -1`: read one line, then close
-    dump.stdout.close()
-    _, err = dump.communicate(timeout=30)
+    first, err, status = first_line_then_close(command)
 
     assert json.loads(first)["set"] == aerospike_set
-    assert err == b""
-    assert dump.returncode == 141
+    assert (err, status) == (b"", 141)
 
 
 def test_the_plain_admin_command_takes_host_after_the_subcommand(

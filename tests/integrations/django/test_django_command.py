@@ -14,6 +14,7 @@ from aerospike_testproject.testing import cache_entry
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from helpers import first_line_then_close
 
 from django_aerospike import get_client
 from django_aerospike.sessions import SessionStore
@@ -194,21 +195,10 @@ def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
     for i in range(2000):  # far more than a pipe buffers
         get_client().put(("test", set_name, i), {"pad": "x" * 200})
     command = [sys.executable, "manage.py", "aerospike", "dump", "test", set_name]
-    dump = subprocess.Popen(
-        command,
-        cwd=PROJECT,
-        env=manage_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert dump.stdout is not None
-    first = dump.stdout.readline()  # like `| head -1`: read one line, then close
-    dump.stdout.close()
-    _, err = dump.communicate(timeout=60)
+    first, err, status = first_line_then_close(command, cwd=PROJECT, env=manage_env)
 
     assert json.loads(first)["set"] == set_name
-    assert err == b""
-    assert dump.returncode == 141
+    assert (err, status) == (b"", 141)
 
 
 class ClosedPipe(io.StringIO):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from importlib.metadata import entry_points
 
@@ -12,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import FlaskGroup
+from helpers import first_line_then_close
 
 from flask_aerospike.cli import aerospike_command
 
@@ -180,18 +180,11 @@ def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(
         aerospike_client.put(("test", aerospike_set, i), {"pad": "x" * 200})
     (tmp_path / "pipe_app.py").write_text(APP_MODULE % (aerospike_config,))
     command = [sys.executable, "-m", "flask", "--app", "pipe_app", "aerospike"]
-    dump = subprocess.Popen(
+    first, err, status = first_line_then_close(
         [*command, "dump", "test", aerospike_set],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
     )
-    assert dump.stdout is not None
-    first = dump.stdout.readline()  # like `| head -1`: read one line, then close
-    dump.stdout.close()
-    _, err = dump.communicate(timeout=60)
 
     assert json.loads(first)["set"] == aerospike_set
-    assert err == b""
-    assert dump.returncode == 141
+    assert (err, status) == (b"", 141)
