@@ -17,7 +17,14 @@ from typing import Any
 from aerospike_py import _constants as C
 from aerospike_py import _udf
 from aerospike_py._keys import KeyInfo
-from aerospike_py._ops import MODIFY, READ, EncodedOps, bin_value_op, check_bin_name
+from aerospike_py._ops import (
+    MODIFY,
+    READ,
+    TOUCH,
+    EncodedOps,
+    bin_value_op,
+    check_bin_name,
+)
 from aerospike_py._policy import Policy, WriteSettings
 from aerospike_py.exception import ClientError, InvalidArgError, from_result_code
 from aerospike_py.types import (
@@ -365,10 +372,11 @@ def _operate_results(
         return decoded
     # Plain writes answer with a nil placeholder, and so do modify ops that
     # yield nothing (the server leaves those out without the flag); a read
-    # of a missing bin answers nil too, and is kept.
+    # of a missing bin answers nil too, and is kept. A touch has no slot.
+    kinds = [kind for kind in encoded.kinds if kind != TOUCH]
     return [
         (name, value)
-        for (name, value), kind in zip(decoded, encoded.kinds, strict=False)
+        for (name, value), kind in zip(decoded, kinds, strict=False)
         if kind == READ or (kind == MODIFY and value is not None)
     ]
 

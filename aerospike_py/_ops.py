@@ -21,6 +21,7 @@ from aerospike_py.wire.packer import PackError, utf8
 READ = "read"  # reads: READ flag; always yields a result with RESPOND_ALL_OPS
 WRITE = "write"  # plain writes: yield nothing the caller wants
 MODIFY = "modify"  # CDT/bit/HLL/expression writes: may yield a value
+TOUCH = "touch"  # the server answers a touch with nothing, not even a placeholder
 
 Encoder = Callable[[Mapping[str, Any]], msg.Op]
 
@@ -126,7 +127,7 @@ register(C.OPERATOR_WRITE, _write, WRITE)
 register(C.OPERATOR_INCR, _incr, WRITE)
 register(C.OPERATOR_APPEND, _concat(msg.OP_APPEND), WRITE)
 register(C.OPERATOR_PREPEND, _concat(msg.OP_PREPEND), WRITE)
-register(C.OPERATOR_TOUCH, _touch, WRITE)
+register(C.OPERATOR_TOUCH, _touch, TOUCH)
 register(C.OPERATOR_DELETE, _delete, WRITE)
 
 
@@ -139,7 +140,7 @@ class EncodedOps:
         self.ops = ops
         self.kinds = kinds
         self.has_read = READ in kinds
-        self.has_write = WRITE in kinds or MODIFY in kinds
+        self.has_write = WRITE in kinds or MODIFY in kinds or TOUCH in kinds
         self.read_all = any(op.op_type == msg.OP_READ and not op.name for op in ops)
 
 

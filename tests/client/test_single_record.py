@@ -260,6 +260,18 @@ def test_operate_touch_resets_ttl(client, key):
     assert 4990 <= client.get(key).meta.ttl <= 5000
 
 
+def test_reads_after_a_touch_keep_their_results(client, key):
+    # The server answers a touch with no entry at all; reads that follow it
+    # must still be paired with their own answers.
+    client.put(key, {"i": 5, "s": "x"})
+    ops = [op.touch(), op.read("i"), op.write("w", 1), op.touch(), op.read("s")]
+    assert client.operate(key, ops).bins == {"i": 5, "s": "x"}
+    ordered = client.operate_ordered(key, ops).ordered_bins
+    assert ordered == [("i", 5), ("s", "x")]
+    batch = client.batch_operate([key], [op.touch(), op.read("i")])
+    assert batch[0].bins == {"i": 5}
+
+
 def test_send_key_stores_the_key(client, key):
     client.put(key, {"a": 1}, policy={"key": aerospike_py.POLICY_KEY_SEND})
     assert client.get(key).key.user_key == "key-1"
