@@ -114,9 +114,15 @@ def parse_key(key: Any) -> KeyInfo:
             raise InvalidArgError(
                 f"a key's digest must be {DIGEST_SIZE} bytes, got {digest!r:.60}"
             )
-        if user_key is not None:
-            key_particle(user_key)  # check its type
-        return KeyInfo(namespace, set_name, user_key, bytes(digest))
+        digest = bytes(digest)
+        if user_key is not None and compute_digest(set_name, user_key) != digest:
+            # Writing under the digest would overwrite some other record.
+            raise InvalidArgError(
+                f"the key's digest {digest.hex()} is not the digest of user key "
+                f"{user_key!r:.60} in set {set_name!r}; give one or the other, "
+                "or both from the same record"
+            )
+        return KeyInfo(namespace, set_name, user_key, digest)
     if user_key is None:
         raise InvalidArgError("a key needs a user key or a digest; both are None")
     if isinstance(user_key, float):

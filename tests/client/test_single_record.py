@@ -297,6 +297,19 @@ def test_digest_only_key_reaches_the_same_record(client, key):
     digest = client.get(key).key.digest
     record = client.get((key[0], key[1], None, digest))
     assert record.bins == {"a": 1}
+    # A returned key (user key and digest of one record) works as given.
+    assert client.get(client.get(key).key).bins == {"a": 1}
+
+
+def test_user_key_and_digest_of_different_records_are_refused(client, key):
+    other = (key[0], key[1], "other-record")
+    client.put(key, {"who": "first"})
+    client.put(other, {"who": "other"})
+    digest = client.get(key).key.digest
+    with pytest.raises(aerospike_py.exception.InvalidArgError, match="not the digest"):
+        client.put((key[0], key[1], "other-record", digest), {"who": "changed"})
+    assert client.get(key).bins == {"who": "first"}
+    assert client.get(other).bins == {"who": "other"}
 
 
 def test_key_ordered_map_keeps_its_order(client, key):
