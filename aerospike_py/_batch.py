@@ -169,6 +169,7 @@ class RowTemplate:
             out += _U16.pack(self.generation)
         if self.row_flags & ROW_TTL:
             out += _U32.pack(self.ttl)
+        msg.check_counts(len(fields), len(self.ops))
         out += _U16.pack(len(fields))
         out += _U16.pack(len(self.ops))
         # Fields and ops are laid out as in any AS_MSG: let the codec do it.

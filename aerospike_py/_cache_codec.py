@@ -124,9 +124,7 @@ def is_native(value: Any, depth: int = 0) -> bool:
     if kind is list:
         return all(is_native(item, depth + 1) for item in value)
     if kind is dict:
-        return all(
-            type(k) is str and is_native(v, depth + 1) for k, v in value.items()
-        )
+        return all(type(k) is str and is_native(v, depth + 1) for k, v in value.items())
     return False
 
 

@@ -119,8 +119,7 @@ def op_int(op: Mapping[str, Any], key: str, name: str) -> int:
     value = op[key]
     if type(value) is not int:
         raise InvalidArgError(
-            f"{name}: {key} must be an int, not {type(value).__name__} "
-            f"({value!r:.40})"
+            f"{name}: {key} must be an int, not {type(value).__name__} ({value!r:.40})"
         )
     return value
 

@@ -20,9 +20,12 @@ MAX_TTL = 315_360_000  # the server refuses longer TTLs (ten years)
 T = TypeVar("T")
 
 
-def _int(
-    name: str, low: int | None = None, high: int | None = None
-) -> Callable[[str, Any], int]:
+# Milliseconds, counts and rates travel as unsigned 32-bit fields.
+_U32_MAX = 0xFFFFFFFF
+_I64_MAX = (1 << 63) - 1
+
+
+def _int(name: str, low: int, high: int) -> Callable[[str, Any], int]:
     def check(policy: str, value: Any) -> int:
         if type(value) is not int:
             if isinstance(value, bool) or not isinstance(value, int):
@@ -32,7 +35,7 @@ def _int(
                 )
             value = int(value)
         result: int = value
-        if (low is not None and value < low) or (high is not None and value > high):
+        if not low <= value <= high:
             raise InvalidArgError(
                 f"{policy}[{name!r}] is {value}; allowed: {low}..{high}"
             )
@@ -145,11 +148,11 @@ _DURATION = {
 Check = Callable[[str, Any], Any]
 
 _BASE: dict[str, Check] = {
-    "socket_timeout": _int("socket_timeout", 0),
-    "total_timeout": _int("total_timeout", 0),
-    "max_retries": _int("max_retries", 0),
-    "sleep_between_retries": _int("sleep_between_retries", 0),
-    "timeout_delay": _int("timeout_delay", 0),
+    "socket_timeout": _int("socket_timeout", 0, _U32_MAX),
+    "total_timeout": _int("total_timeout", 0, _U32_MAX),
+    "max_retries": _int("max_retries", 0, _U32_MAX),
+    "sleep_between_retries": _int("sleep_between_retries", 0, _U32_MAX),
+    "timeout_delay": _int("timeout_delay", 0, _U32_MAX),
     "filter_expression": _expression,
 }
 
@@ -189,10 +192,10 @@ _BATCH: dict[str, Check] = {
 
 _QUERY: dict[str, Check] = {
     **_READ,
-    "max_records": _int("max_records", 0),
-    "records_per_second": _int("records_per_second", 0, 0xFFFFFFFF),
-    "max_concurrent_nodes": _int("max_concurrent_nodes", 0),
-    "record_queue_size": _int("record_queue_size", 1),
+    "max_records": _int("max_records", 0, _I64_MAX),
+    "records_per_second": _int("records_per_second", 0, _U32_MAX),
+    "max_concurrent_nodes": _int("max_concurrent_nodes", 0, _U32_MAX),
+    "record_queue_size": _int("record_queue_size", 1, _U32_MAX),
     "expected_duration": _choice("expected_duration", _DURATION),
     "include_bin_data": _bool("include_bin_data"),
     "partition_filter": _partition_filter,
@@ -200,7 +203,7 @@ _QUERY: dict[str, Check] = {
     "ttl": _ttl,
 }
 
-_ADMIN: dict[str, Check] = {"timeout": _int("timeout", 0)}
+_ADMIN: dict[str, Check] = {"timeout": _int("timeout", 0, _U32_MAX)}
 
 _TABLES: dict[str, dict[str, Check]] = {
     "ReadPolicy": _READ,

@@ -179,6 +179,8 @@ class _Run:
     async def _round(
         self, tasks: list[_query.NodeTask[Node]], deliver: Deliver
     ) -> None:
+        if not tasks:  # an empty partition filter selects nothing
+            return
         width = self.policy.max_concurrent_nodes or len(tasks)
         for start in range(0, len(tasks), width):
             await self._wave(tasks[start : start + width], deliver)

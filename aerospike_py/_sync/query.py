@@ -181,6 +181,8 @@ class _Run:
     def _round(
         self, tasks: list[_query.NodeTask[Node]], deliver: Deliver
     ) -> None:
+        if not tasks:  # an empty partition filter selects nothing
+            return
         width = self.policy.max_concurrent_nodes or len(tasks)
         for start in range(0, len(tasks), width):
             self._wave(tasks[start : start + width], deliver)

@@ -12,6 +12,7 @@ import struct
 import zlib
 from typing import Any, NamedTuple
 
+from aerospike_py.exception import InvalidArgError
 from aerospike_py.wire import particle
 
 # -- proto header ------------------------------------------------------------
@@ -204,6 +205,7 @@ def encode_message(
     framed: bool = True,
 ) -> bytes:
     """Return an AS_MSG, with its proto header unless ``framed`` is false."""
+    check_counts(len(fields), len(ops))
     out = bytearray()
     if framed:
         out += b"\0" * PROTO_HEADER_SIZE
@@ -233,6 +235,22 @@ def encode_message(
     if framed:
         out[:PROTO_HEADER_SIZE] = proto_header(MSG_AS, len(out) - PROTO_HEADER_SIZE)
     return bytes(out)
+
+
+MAX_COUNT = 0xFFFF
+
+
+def check_counts(n_fields: int, n_ops: int) -> None:
+    """Refuse more fields or ops than the 16-bit counts of a message carry."""
+    if n_ops > MAX_COUNT:
+        raise InvalidArgError(
+            f"{n_ops} bins or operations in one command; a message carries "
+            f"at most {MAX_COUNT}"
+        )
+    if n_fields > MAX_COUNT:
+        raise InvalidArgError(
+            f"{n_fields} fields in one command; a message carries at most {MAX_COUNT}"
+        )
 
 
 def decode_message(data: bytes | memoryview, pos: int = 0) -> tuple[Message, int]:

@@ -75,8 +75,7 @@ def settings_of(target: Any) -> AerospikeSettings:
     if len(found) == 1:
         return found[0].settings
     hint = (
-        "; point --app at the settings you give to fastapi_aerospike.lifespan "
-        "instead"
+        "; point --app at the settings you give to fastapi_aerospike.lifespan instead"
     )
     if not found:
         raise TypeError(

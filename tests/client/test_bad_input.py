@@ -75,7 +75,11 @@ def test_bins_must_be_a_non_empty_dict(client, key):
     ("policy", "fragment"),
     [
         ({"total_timeout": "1000"}, "WritePolicy['total_timeout'] must be an int"),
-        ({"total_timeout": -1}, "allowed: 0..None"),
+        ({"total_timeout": -1}, "allowed: 0..4294967295"),
+        # Past 32 bits the server would read a wrapped, far shorter timeout.
+        ({"total_timeout": 2**32 + 5}, "is 4294967301; allowed: 0..4294967295"),
+        ({"socket_timeout": 2**40}, "WritePolicy['socket_timeout'] is 1099511627776"),
+        ({"max_retries": 2**64}, "WritePolicy['max_retries']"),
         ({"exists": 99}, "WritePolicy['exists'] is 99"),
         ({"key": "send"}, "WritePolicy['key']"),
         ({"no_such_key": 1}, "unknown key 'no_such_key' in WritePolicy"),
@@ -87,6 +91,34 @@ def test_policy_values_of_the_wrong_type_are_refused(client, key, policy, fragme
     with pytest.raises(InvalidArgError) as info:
         client.put(key, {"a": 1}, policy=policy)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [{"socket_timeout": 2**40}, {"max_records": 2**70}, {"records_per_second": -1}],
+)
+def test_query_policy_values_out_of_range_are_refused(client, policy):
+    name = next(iter(policy))
+    with pytest.raises(InvalidArgError, match=rf"QueryPolicy\['{name}'\] is .*allowed"):
+        client.query("test", "s").results(policy)
+
+
+def test_more_bins_than_a_message_carries_are_refused(client, server, key):
+    client.put(key, {"a": 1})
+    names = [f"b{i}" for i in range(70_000)]
+    before = _sent(server)
+    calls = [
+        lambda: client.put(key, dict.fromkeys(names, 1)),
+        lambda: client.select(key, names),
+        lambda: client.operate(key, [aerospike_py.operations.read("a")] * 70_000),
+        lambda: client.batch_read([key], names),
+        lambda: client.query("test", "s").select(*names).results(),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidArgError, match="70000 bins or operations"):
+            call()
+    assert _sent(server) == before
+    assert client.get(key).bins == {"a": 1}
 
 
 def test_read_policy_is_checked_too(client, key):

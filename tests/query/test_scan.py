@@ -99,6 +99,16 @@ def test_partition_filters_split_a_scan_into_disjoint_parts(
     assert sorted(seen) == list(range(60))
 
 
+def test_an_empty_partition_range_yields_nothing(client, fill, aerospike_set):
+    fill(5, lambda i: {"v": i})
+    empty = {"partition_filter": aerospike_py.partition_filter_by_range(0, 0)}
+    query = client.query("test", aerospike_set)
+    assert query.results(empty) == []
+    seen: list = []
+    query.foreach(seen.append, empty)
+    assert seen == []
+
+
 def test_partition_filter_by_id_reads_one_partition(client, fill, aerospike_set):
     keys = fill(20, lambda i: {"v": i})
     digest = client.exists(keys[3]).key.digest
