@@ -164,6 +164,11 @@ class ClientSettings:
     ) -> ClientSettings:
         from dataclasses import replace
 
+        for label, value in (("username", user), ("password", password)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidArgError(
+                    f"connect() {label} must be a str, not {type(value).__name__}"
+                )
         return replace(
             self,
             user=user if user is not None else self.user,

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from aerospike_py import _constants as C
+from aerospike_py._keys import MAX_NAMESPACE, MAX_SET, check_name
 from aerospike_py.exception import ClientError, InvalidArgError
 from aerospike_py.types import Privilege, RoleInfo, UserInfo
 from aerospike_py.wire import admin
@@ -46,10 +47,7 @@ def password_hash(value: Any) -> bytes:
     """The hash sent for a password (never the password itself)."""
     if not isinstance(value, str):
         raise InvalidArgError(f"password must be a str, not {type(value).__name__}")
-    try:
-        return admin.hash_password(value)
-    except admin.AdminMessageError as exc:
-        raise InvalidArgError(str(exc)) from None
+    return admin.hash_password(value)
 
 
 def roles(value: Any, *, allow_empty: bool = False) -> bytes:
@@ -89,7 +87,9 @@ def _scope(privilege: Mapping[str, Any], key: str) -> str:
         raise InvalidArgError(
             f"privilege {key!r} must be a str or None, not {type(value).__name__}"
         )
-    return value
+    if key == "ns":
+        return check_name("privilege 'ns'", value, MAX_NAMESPACE)
+    return check_name("privilege 'set'", value, MAX_SET)
 
 
 def privilege(value: Any) -> admin.PrivilegeSpec:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from Crypto.Protocol.KDF import bcrypt
 
+from aerospike_py.exception import InvalidArgError
 from aerospike_py.wire.message import MSG_ADMIN, proto_header
 from aerospike_py.wire.packer import utf8
 
@@ -231,7 +232,7 @@ def decode_u32(data: bytes) -> int:
 def _short_string(text: str, what: str) -> bytes:
     data = utf8(text, what)
     if len(data) > 255:
-        raise AdminMessageError(f"{what} {text[:40]!r}... is over 255 bytes")
+        raise InvalidArgError(f"{what} {text[:40]!r}... is over 255 bytes")
     return bytes([len(data)]) + data
 
 
@@ -269,7 +270,7 @@ class _Reader:
 def encode_roles(roles: Sequence[str]) -> bytes:
     """The ROLES field: a count, then each name with a length byte."""
     if len(roles) > 255:
-        raise AdminMessageError(f"{len(roles)} roles; a message holds at most 255")
+        raise InvalidArgError(f"{len(roles)} roles; a message holds at most 255")
     return bytes([len(roles)]) + b"".join(_short_string(r, "role") for r in roles)
 
 
@@ -284,7 +285,9 @@ def encode_privileges(privileges: Sequence[PrivilegeSpec]) -> bytes:
     """The PRIVILEGES field: a count, then a code and, for data privileges,
     the namespace and set, each with a length byte."""
     if len(privileges) > 255:
-        raise AdminMessageError(f"{len(privileges)} privileges; a message holds 255")
+        raise InvalidArgError(
+            f"{len(privileges)} privileges; a message holds at most 255"
+        )
     out = bytearray([len(privileges)])
     for privilege in privileges:
         out.append(privilege.code)
@@ -345,5 +348,5 @@ def hash_password(password: str) -> bytes:
     """Return the 60-byte bcrypt text sent in place of ``password``."""
     data = utf8(password, "password")
     if b"\0" in data:
-        raise AdminMessageError("a password cannot contain a NUL character")
+        raise InvalidArgError("a password cannot contain a NUL character")
     return bcrypt(data[:_MAX_PASSWORD_BYTES], _COST, _SALT)

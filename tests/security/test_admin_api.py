@@ -172,6 +172,8 @@ def test_users_without_user_admin_see_only_themselves(users):
         ({"code": "read", "set": "s"}, "without its namespace"),
         ({"code": "read", "namespace": "test"}, "unknown privilege key"),
         ({"ns": "test"}, "with a 'code'"),
+        ({"code": "read", "ns": "n" * 300}, "privilege 'ns' 'nnn.* 300 bytes"),
+        ({"code": "read", "ns": "test", "set": "s" * 64}, "privilege 'set'"),
     ],
 )
 def test_bad_privileges_are_refused_before_sending(admin, privilege, message):
@@ -191,6 +193,16 @@ def test_bad_privileges_are_refused_before_sending(admin, privilege, message):
         (lambda c: c.admin_grant_roles("u", []), "roles is empty"),
         (lambda c: c.admin_set_quotas("r", read_quota=-1), "read_quota is -1"),
         (lambda c: c.admin_set_whitelist("r", "10.0.0.1"), "list of addresses"),
+        (
+            lambda c: c.admin_create_user("u", "pw", [f"r{i}" for i in range(300)]),
+            "300 roles; a message holds at most 255",
+        ),
+        (
+            lambda c: c.admin_create_role(
+                "r", [{"code": 10, "ns": "test", "set": f"s{i}"} for i in range(300)]
+            ),
+            "300 privileges; a message holds at most 255",
+        ),
     ],
 )
 def test_bad_arguments_name_what_is_wrong(admin, call, message):

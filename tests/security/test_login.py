@@ -174,6 +174,20 @@ def test_user_without_password_is_refused_at_connect(secure_server):
     assert secure_server.security.login_attempts == 0
 
 
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [(5, "x", "username must be a str, not int"), ("u", b"x", "password must be")],
+)
+def test_connect_credentials_of_the_wrong_type_are_refused(
+    secure_server, username, password, message
+):
+    client = aerospike_py.client(secure_server.client_config())
+    with pytest.raises(InvalidArgError, match=message):
+        client.connect(username, password)
+    assert secure_server.security.login_attempts == 0
+    assert not client.is_connected()
+
+
 def test_connect_arguments_override_the_configured_credentials(
     secure_server, admin_password
 ):
