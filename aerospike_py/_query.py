@@ -77,13 +77,16 @@ class Filter(NamedTuple):
 
 
 def _value_filter(bin_name: str, value: Any, index_type: int, ctx: Any) -> Filter:
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         data = _I64.pack(value)
         return Filter(bin_name, particle.INTEGER, data, data, index_type, ctx)
     if isinstance(value, str):
         data = utf8(value, "predicate value")
         return Filter(bin_name, particle.STRING, data, data, index_type, ctx)
-    return Filter(bin_name, particle.BLOB, value, value, index_type, ctx)
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"unsupported predicate value {value!r:.40}")
+    data = bytes(value)
+    return Filter(bin_name, particle.BLOB, data, data, index_type, ctx)
 
 
 def _range_filter(bin_name: str, low: int, high: int, itype: int, ctx: Any) -> Filter:

@@ -402,8 +402,16 @@ def test_where_twice_is_refused(client, aerospike_set):
 
 @pytest.mark.parametrize(
     "predicate",
-    [("equals",), ("nope", "v", 1), ["equals", "v", 1], ("equals", "v", 1, 2, 3)],
+    [
+        ("equals",),
+        ("nope", "v", 1),
+        ["equals", "v", 1],
+        ("equals", "v", 1, 2, 3),
+        ("equals", "v", 1.5),
+        ("equals", "v", True),
+        ("contains", "v", 1, None),
+    ],
 )
 def test_where_refuses_malformed_predicates(client, aerospike_set, predicate):
-    with pytest.raises(InvalidArgError):
+    with pytest.raises(InvalidArgError, match="predicate"):
         client.query("test", aerospike_set).where(predicate)
