@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 import ssl
 import time
@@ -34,6 +35,13 @@ monotonic = time.monotonic
 
 async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
+
+
+async def settle(value: Any) -> Any:
+    """A callback's result, awaited when the callback was ``async def``."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
 
 
 class Lock:

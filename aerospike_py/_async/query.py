@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aerospike_py import _query
@@ -25,6 +25,7 @@ from aerospike_py._async._backend import (
     Connection,
     gather,
     monotonic,
+    settle,
     sleep,
 )
 from aerospike_py._async.cluster import Cluster
@@ -51,7 +52,7 @@ _TRANSPORT = (ConnectionFailure, AerospikeTimeoutError)
 # Pause before a retry round when the policy sets none.
 _RETRY_PAUSE = 0.05
 
-Deliver = Callable[[list[Record]], bool]
+Deliver = Callable[[list[Record]], Awaitable[bool]]
 
 
 class _End:
@@ -204,19 +205,19 @@ class _Run:
                     ended += 1
                 elif isinstance(item, AerospikeError):
                     raise item
-                elif not self._deliver(item, deliver):
+                elif not await self._deliver(item, deliver):
                     self.stopped = True
                     return
         finally:
             await channel.close()
 
-    def _deliver(self, batch: list[Record], deliver: Deliver) -> bool:
+    async def _deliver(self, batch: list[Record], deliver: Deliver) -> bool:
         tracker = self.tracker
         remaining = tracker.remaining()
         if remaining is not None:
             batch = batch[:remaining]
         tracker.delivered += len(batch)
-        if batch and not deliver(batch):
+        if batch and not await deliver(batch):
             return False
         return not (tracker.max_records and tracker.finished())
 
@@ -351,7 +352,7 @@ class AsyncQuery:
         """Read every matching record into a list."""
         records: list[Record] = []
 
-        def collect(batch: list[Record]) -> bool:
+        async def collect(batch: list[Record]) -> bool:
             records.extend(batch)
             return True
 
@@ -364,14 +365,18 @@ class AsyncQuery:
         policy: Mapping[str, Any] | None = None,
     ) -> None:
         """Call ``callback`` with each record as it arrives; returning False
-        stops the query (any other value continues)."""
+        stops the query (any other value continues). ``AsyncClient`` awaits
+        an ``async def`` callback; ``Client`` refuses one."""
         if not callable(callback):
             raise InvalidArgError(
                 f"foreach() needs a callable, not {type(callback).__name__}"
             )
 
-        def call(batch: list[Record]) -> bool:
-            return all(callback(record) is not False for record in batch)
+        async def call(batch: list[Record]) -> bool:
+            for record in batch:
+                if await settle(callback(record)) is False:
+                    return False
+            return True
 
         await self._execute(policy, call)
 

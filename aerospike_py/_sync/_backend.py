@@ -6,6 +6,7 @@ sockets and threads. The generated code under ``_sync`` uses only these.
 
 from __future__ import annotations
 
+import inspect
 import select
 import socket
 import ssl
@@ -18,6 +19,7 @@ from aerospike_py.exception import (
     AerospikeTimeoutError,
     BackpressureError,
     ConnectionFailure,
+    InvalidArgError,
 )
 from aerospike_py.wire.message import (
     MAX_PROTO_SIZE,
@@ -32,6 +34,19 @@ _RECV_CHUNK = 65536
 
 monotonic = time.monotonic
 sleep = time.sleep
+
+
+def settle(value: Any) -> Any:
+    """A callback's result; an awaitable cannot be waited for here."""
+    if inspect.isawaitable(value):
+        close = getattr(value, "close", None)
+        if close is not None:
+            close()  # no "never awaited" warning on top of the error
+        raise InvalidArgError(
+            "the callback returned an awaitable (is it an async def?); the "
+            "blocking client cannot await it: use AsyncClient or a plain function"
+        )
+    return value
 
 
 class Lock:

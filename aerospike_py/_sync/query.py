@@ -27,6 +27,7 @@ from aerospike_py._sync._backend import (
     Connection,
     gather,
     monotonic,
+    settle,
     sleep,
 )
 from aerospike_py._sync.cluster import Cluster
@@ -366,14 +367,18 @@ class Query:
         policy: Mapping[str, Any] | None = None,
     ) -> None:
         """Call ``callback`` with each record as it arrives; returning False
-        stops the query (any other value continues)."""
+        stops the query (any other value continues). ``Client`` awaits
+        an ``def`` callback; ``Client`` refuses one."""
         if not callable(callback):
             raise InvalidArgError(
                 f"foreach() needs a callable, not {type(callback).__name__}"
             )
 
         def call(batch: list[Record]) -> bool:
-            return all(callback(record) is not False for record in batch)
+            for record in batch:
+                if settle(callback(record)) is False:
+                    return False
+            return True
 
         self._execute(policy, call)
 

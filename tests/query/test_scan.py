@@ -315,3 +315,35 @@ def test_a_scan_whose_filter_passes_nothing_lets_other_requests_through():
         client.close()
 
         assert finished == ["get", "scan"]
+
+
+def test_async_foreach_awaits_an_async_callback(aerospike_config, fill, aerospike_set):
+    fill(30, lambda i: {"v": i})
+    seen: list[int] = []
+
+    async def collect(record):
+        await asyncio.sleep(0)
+        seen.append(record.bins["v"])
+        return len(seen) < 12  # False on the twelfth record stops the scan
+
+    async def scan():
+        async with aerospike_py.async_client(aerospike_config) as client:
+            await client.connect()
+            await client.query("test", aerospike_set).foreach(collect)
+
+    asyncio.run(scan())
+    assert len(seen) == 12
+
+
+def test_blocking_foreach_refuses_an_async_callback(
+    aerospike_config, fill, aerospike_set
+):
+    fill(3, lambda i: {"v": i})
+
+    async def collect(record):
+        return True
+
+    with aerospike_py.client(aerospike_config).connect() as client:
+        with pytest.raises(aerospike_py.exception.InvalidArgError, match="async def"):
+            client.query("test", aerospike_set).foreach(collect)
+        assert client.get(("test", aerospike_set, 0)).bins == {"v": 0}
