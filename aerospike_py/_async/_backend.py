@@ -37,6 +37,23 @@ async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+def running_loop() -> Any:
+    """The event loop running this code; None outside one."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def call_in_loop(loop: Any, callbacks: Sequence[Callable[[], object]]) -> None:
+    """Run ``callbacks`` on another thread's ``loop``; a closed loop has
+    nothing left to run them, so they are dropped."""
+    if loop is None or loop.is_closed():
+        return
+    for callback in callbacks:
+        loop.call_soon_threadsafe(callback)
+
+
 async def settle(value: Any) -> Any:
     """A callback's result, awaited when the callback was ``async def``."""
     if inspect.isawaitable(value):
@@ -156,6 +173,9 @@ class Periodic:
         while True:
             await asyncio.sleep(self._interval)
             await self._action()
+
+    def cancel(self) -> None:
+        self._task.cancel()
 
     async def stop(self) -> None:
         task = self._task

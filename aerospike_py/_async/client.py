@@ -45,6 +45,11 @@ from aerospike_py.wire import message as msg
 from aerospike_py.wire.packer import utf8
 
 NOT_CONNECTED = "Client is not connected. Call connect() first."
+OTHER_LOOP = (
+    "this client was connected in another event loop and its sockets belong "
+    "to that loop (each asyncio.run() starts a new one): connect one client "
+    "per event loop, or close() it and connect() again in this loop"
+)
 
 
 class AsyncClient:
@@ -72,7 +77,13 @@ class AsyncClient:
         """Connect to the cluster; the credentials override the config's."""
         async with self._lifecycle:
             if self._cluster is not None:
-                return self
+                if self._cluster.belongs_here():
+                    return self
+                if self._cluster.loop_is_open():
+                    raise ClientError(OTHER_LOOP)
+                # Its loop has ended: start afresh in this one.
+                self._cluster.abandon()
+                self._cluster = None
             settings = self._settings.with_credentials(username, password)
             cluster = Cluster(settings)
             try:
@@ -93,7 +104,10 @@ class AsyncClient:
         async with self._lifecycle:
             cluster, self._cluster = self._cluster, None
             if cluster is not None:
-                await cluster.close()
+                if cluster.belongs_here():
+                    await cluster.close()
+                else:
+                    cluster.abandon()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -105,6 +119,8 @@ class AsyncClient:
         cluster = self._cluster
         if cluster is None:
             raise ClientError(NOT_CONNECTED)
+        if not cluster.belongs_here():
+            raise ClientError(OTHER_LOOP)
         return cluster
 
     def _policy(self, section: str, policy: Mapping[str, Any] | None) -> Policy:

@@ -188,6 +188,14 @@ class ConnectionPool:
         for connection in opened:
             await self.release(connection)
 
+    def abandon(self) -> list[Connection]:
+        """Refuse new work and hand over the idle connections to close."""
+        self._closed = True
+        idle = list(self._idle)
+        self._idle.clear()
+        self._total -= len(idle)
+        return idle
+
     async def close(self) -> None:
         """Close every idle connection; busy ones close when released."""
         async with self._condition:

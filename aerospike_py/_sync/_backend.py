@@ -36,6 +36,16 @@ monotonic = time.monotonic
 sleep = time.sleep
 
 
+def running_loop() -> Any:
+    """Blocking code runs in no event loop."""
+    return None
+
+
+def call_in_loop(loop: Any, callbacks: Sequence[Callable[[], object]]) -> None:
+    for callback in callbacks:
+        callback()
+
+
 def settle(value: Any) -> Any:
     """A callback's result; an awaitable cannot be waited for here."""
     if inspect.isawaitable(value):
@@ -161,6 +171,9 @@ class Periodic:
     def _run(self) -> None:
         while not self._stopped.wait(self._interval):
             self._action()
+
+    def cancel(self) -> None:
+        self._stopped.set()
 
     def stop(self) -> None:
         self._stopped.set()

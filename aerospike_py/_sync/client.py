@@ -47,6 +47,11 @@ from aerospike_py.wire import message as msg
 from aerospike_py.wire.packer import utf8
 
 NOT_CONNECTED = "Client is not connected. Call connect() first."
+OTHER_LOOP = (
+    "this client was connected in another event loop and its sockets belong "
+    "to that loop (each asyncio.run() starts a new one): connect one client "
+    "per event loop, or close() it and connect() again in this loop"
+)
 
 
 class Client:
@@ -74,7 +79,13 @@ class Client:
         """Connect to the cluster; the credentials override the config's."""
         with self._lifecycle:
             if self._cluster is not None:
-                return self
+                if self._cluster.belongs_here():
+                    return self
+                if self._cluster.loop_is_open():
+                    raise ClientError(OTHER_LOOP)
+                # Its loop has ended: start afresh in this one.
+                self._cluster.abandon()
+                self._cluster = None
             settings = self._settings.with_credentials(username, password)
             cluster = Cluster(settings)
             try:
@@ -95,7 +106,10 @@ class Client:
         with self._lifecycle:
             cluster, self._cluster = self._cluster, None
             if cluster is not None:
-                cluster.close()
+                if cluster.belongs_here():
+                    cluster.close()
+                else:
+                    cluster.abandon()
 
     def __enter__(self) -> Client:
         return self
@@ -107,6 +121,8 @@ class Client:
         cluster = self._cluster
         if cluster is None:
             raise ClientError(NOT_CONNECTED)
+        if not cluster.belongs_here():
+            raise ClientError(OTHER_LOOP)
         return cluster
 
     def _policy(self, section: str, policy: Mapping[str, Any] | None) -> Policy:

@@ -26,7 +26,9 @@ from aerospike_py._sync._backend import (
     Gate,
     Lock,
     Periodic,
+    call_in_loop,
     monotonic,
+    running_loop,
     sleep,
 )
 from aerospike_py._sync.auth import Login, login_for
@@ -95,8 +97,33 @@ class Cluster:
             settings.max_concurrent_operations, settings.operation_queue_timeout
         )
         self._closed = False
+        # The event loop that owns the sockets and the tender (None: threads).
+        self.loop = running_loop()
 
     # -- lifecycle -------------------------------------------------------------
+
+    def belongs_here(self) -> bool:
+        """True when the running code may use this cluster's sockets."""
+        here = running_loop()
+        return here is None or here is self.loop
+
+    def loop_is_open(self) -> bool:
+        return self.loop is not None and not self.loop.is_closed()
+
+    def abandon(self) -> None:
+        """Let go of a cluster from outside its event loop: its sockets and
+        tender are closed in that loop if it still runs (a closed loop
+        has already stopped them)."""
+        self._closed = True
+        callbacks = []
+        if self._tender is not None:
+            callbacks.append(self._tender.cancel)
+            self._tender = None
+        for node in self.nodes:
+            callbacks.extend(c.close for c in node.abandon())
+        self.nodes = []
+        self.table = PartitionTable()
+        call_in_loop(self.loop, callbacks)
 
     def connect(self) -> None:
         """Find the cluster through the seeds and start tending it."""

@@ -103,6 +103,16 @@ class Node:
                 connection.close()
                 raise
 
+    def abandon(self) -> list[Connection]:
+        """Stop serving; return every connection still open, to be closed
+        in the loop that owns them."""
+        self.active = False
+        connections = self.pool.abandon()
+        if self._tend_connection is not None:
+            connections.append(self._tend_connection)
+            self._tend_connection = None
+        return connections
+
     def close(self) -> None:
         self.active = False
         with self._tend_lock:

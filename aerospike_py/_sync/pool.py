@@ -190,6 +190,14 @@ class ConnectionPool:
         for connection in opened:
             self.release(connection)
 
+    def abandon(self) -> list[Connection]:
+        """Refuse new work and hand over the idle connections to close."""
+        self._closed = True
+        idle = list(self._idle)
+        self._idle.clear()
+        self._total -= len(idle)
+        return idle
+
     def close(self) -> None:
         """Close every idle connection; busy ones close when released."""
         with self._condition:

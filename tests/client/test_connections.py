@@ -7,6 +7,7 @@ so each runs against a server of its own.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 import time
@@ -341,6 +342,51 @@ def test_async_close_leaves_no_task_behind(own_server):
     before = _open_fds()
     assert asyncio.run(main()) == []
     assert _fds_settle_at(before)
+
+
+# The first loop ends with the client still connected: its sockets can only
+# be reclaimed by the garbage collector, which rightly warns about them.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_async_client_used_from_another_event_loop_says_so(own_server):
+    key = ("test", "loops", 1)
+    client = aerospike_py.async_client(own_server.client_config())
+    asyncio.run(client.connect())  # this loop ends with the call
+    for _ in range(2):  # every call, at once, not a stale socket every other one
+        started = time.monotonic()
+        with pytest.raises(
+            aerospike_py.exception.ClientError, match="another event loop"
+        ):
+            asyncio.run(client.put(key, {"a": 1}))
+        assert time.monotonic() - started < 0.5
+
+    async def reconnect_and_use():
+        await client.connect()  # the first loop is closed: start afresh here
+        await client.put(key, {"a": 2})
+        record = await client.get(key)
+        await client.close()
+        return record.bins
+
+    assert asyncio.run(reconnect_and_use()) == {"a": 2}
+    assert not client.is_connected()
+    gc.collect()  # the first loop's sockets, while the warning filter holds
+
+
+def test_async_client_of_a_live_loop_refuses_another_loop(own_server):
+    owner = asyncio.new_event_loop()
+    client = aerospike_py.async_client(own_server.client_config())
+    try:
+        owner.run_until_complete(client.connect())
+        with pytest.raises(
+            aerospike_py.exception.ClientError, match="another event loop"
+        ):
+            asyncio.run(client.connect())
+        # close() from elsewhere lets go; the owner loop closes the sockets.
+        asyncio.run(client.close())
+        assert not client.is_connected()
+        owner.run_until_complete(asyncio.sleep(0.05))
+        assert [t for t in asyncio.all_tasks(owner) if not t.done()] == []
+    finally:
+        owner.close()
 
 
 def test_tending_only_checks_generations_when_nothing_changes(own_server):
