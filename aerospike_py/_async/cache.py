@@ -349,7 +349,7 @@ class AsyncCacheEngine:
         if pattern != "*":
             regex = _glob_to_regex(pattern)
             policy["expressions"] = exp.regex_compare(
-                regex, C.REGEX_NONE, exp.key(exp.EXP_TYPE_STRING)
+                regex, C.REGEX_EXTENDED, exp.key(exp.EXP_TYPE_STRING)
             )
         records = await query.results(policy)
         return sorted(
@@ -539,7 +539,8 @@ def _ttl_of(meta: Any) -> int | None:
 
 
 def _glob_to_regex(pattern: str) -> str:
-    """Translate a glob into an anchored POSIX regular expression."""
+    """Translate a glob into an anchored POSIX extended regular expression,
+    where every other character stands for itself."""
     out = ["^"]
     index = 0
     while index < len(pattern):

@@ -351,7 +351,7 @@ class CacheEngine:
         if pattern != "*":
             regex = _glob_to_regex(pattern)
             policy["expressions"] = exp.regex_compare(
-                regex, C.REGEX_NONE, exp.key(exp.EXP_TYPE_STRING)
+                regex, C.REGEX_EXTENDED, exp.key(exp.EXP_TYPE_STRING)
             )
         records = query.results(policy)
         return sorted(
@@ -541,7 +541,8 @@ def _ttl_of(meta: Any) -> int | None:
 
 
 def _glob_to_regex(pattern: str) -> str:
-    """Translate a glob into an anchored POSIX regular expression."""
+    """Translate a glob into an anchored POSIX extended regular expression,
+    where every other character stands for itself."""
     out = ["^"]
     index = 0
     while index < len(pattern):

@@ -334,3 +334,28 @@ def test_iter_keys_and_delete_pattern_match_globs_on_the_server(cache):
     )
     assert cache.delete_pattern("user:*") == 3
     assert cache.iter_keys() == ["session:1", "user[x]"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("user|*", ["user|1", "user|2"]),
+        ("f(1)", ["f(1)"]),
+        ("f(*", ["f(1)"]),
+        ("a+b", ["a+b"]),
+        ("x{2}", ["x{2}"]),
+        ("a.c", ["a.c"]),
+        ("^a$", ["^a$"]),
+        ("back\\slash", ["back\\slash"]),
+    ],
+)
+def test_glob_punctuation_is_literal_and_never_widens_a_delete(
+    cache, pattern, expected
+):
+    keys = ["user|1", "user|2", "other", "f(1)", "f1", "a+b", "aab", "x{2}", "xx"]
+    keys += ["a.c", "abc", "^a$", "a", "back\\slash"]
+    for key in keys:
+        cache.set(key, 1, 60)
+    assert cache.iter_keys(pattern) == expected
+    assert cache.delete_pattern(pattern) == len(expected)
+    assert sorted(cache.iter_keys()) == sorted(set(keys) - set(expected))

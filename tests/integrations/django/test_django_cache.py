@@ -560,6 +560,14 @@ def test_delete_pattern_removes_matching_keys_only(cache):
     assert cache.get_many(["session:1", "session:2", "other"]) == {"other": 3}
 
 
+def test_delete_pattern_with_regex_punctuation_spares_other_keys(cache):
+    cache.set_many({"user|1": 1, "user|2": 2, "other": 3})
+    cache.set("user|1", 5, version=2)
+    assert cache.delete_pattern("user|*") == 2
+    assert cache.get_many(["user|1", "user|2", "other"]) == {"other": 3}
+    assert cache.get("user|1", version=2) == 5
+
+
 def test_get_aerospike_client_returns_the_caches_client(cache):
     client = get_aerospike_client("default")
     assert client is cache.get_client()
