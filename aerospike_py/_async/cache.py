@@ -310,14 +310,23 @@ class AsyncCacheEngine:
         except AerospikeError as exc:
             self._outage(exc, "set_many", ",".join(list(mapping)[:3]))
             return list(mapping)
-        failed = [
-            key
-            for key, entry in zip(mapping, result.batch_records, strict=True)
-            if entry.result != 0
-        ]
+        failed = []
+        too_big = []
+        for key, entry in zip(mapping, result.batch_records, strict=True):
+            if entry.result != 0:
+                failed.append(key)
+            if entry.result == RecordTooBig.default_code:
+                too_big.append(key)
         codes = {entry.result for entry in result.batch_records}
         if 22 in codes:
             raise self._explain(ForbiddenError("ttl forbidden", 22))
+        if too_big:
+            # As with set(): no reader may keep seeing the value replaced.
+            log.warning(
+                "cache values of %r refused as too big; old entries removed",
+                too_big[:10],
+            )
+            await self.delete_many(too_big)
         return failed
 
     async def delete_many(self, keys: Iterable[str]) -> int:

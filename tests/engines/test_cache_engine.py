@@ -214,6 +214,15 @@ def test_value_too_big_is_refused_and_old_value_removed(cache):
     assert cache.get("k", "gone") == "gone"
 
 
+def test_set_many_with_a_value_too_big_removes_its_old_value(cache):
+    cache.set("a", "old", 60)
+    cache.set("c", "kept", 60)
+    failed = cache.set_many({"a": b"x" * (2 * 1024 * 1024), "b": "new"}, 60)
+    assert failed == ["a"]
+    assert cache.get("a", "gone") == "gone"
+    assert cache.get_many(["a", "b", "c"]) == {"b": "new", "c": "kept"}
+
+
 def test_a_value_too_big_is_not_added_and_get_or_set_still_answers(cache):
     big = b"x" * (2 * 1024 * 1024)
 
