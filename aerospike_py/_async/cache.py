@@ -223,12 +223,13 @@ class AsyncCacheEngine:
         """
         if isinstance(delta, bool) or not isinstance(delta, int):
             raise InvalidArgError(f"incr needs an int delta, not {delta!r}")
-        if not INT64_MIN <= delta <= INT64_MAX:
-            raise _overflow(key, delta)
+        if not -UINT64_MAX <= delta <= UINT64_MAX:
+            raise _overflow(key, delta)  # no 64-bit value survives such a step
         ops = [
-            {"op": C.OPERATOR_INCR, "bin": VALUE_BIN, "val": delta},
-            {"op": C.OPERATOR_READ, "bin": VALUE_BIN},
+            {"op": C.OPERATOR_INCR, "bin": VALUE_BIN, "val": step}
+            for step in _int64_steps(delta)
         ]
+        ops.append({"op": C.OPERATOR_READ, "bin": VALUE_BIN})
         # Serialized values carry a format bin; never add to those. The
         # bound refuses, in the same step, an add that would wrap.
         guard = exp.not_(exp.bin_exists(FORMAT_BIN))
@@ -545,6 +546,24 @@ def _ttl_of(meta: Any) -> int | None:
         return None
     ttl: int = meta.ttl
     return None if ttl == NEVER_EXPIRES else ttl
+
+
+UINT64_MAX = (1 << 64) - 1
+
+
+def _int64_steps(delta: int) -> list[int]:
+    """Split ``delta`` into adds that each fit a signed 64-bit operand.
+
+    All steps share the sign of ``delta``, so when the end value fits
+    (the guard's check) every value on the way fits too.
+    """
+    steps = []
+    while True:
+        step = max(INT64_MIN, min(INT64_MAX, delta))
+        steps.append(step)
+        delta -= step
+        if not delta:
+            return steps
 
 
 def _glob_to_regex(pattern: str) -> str:

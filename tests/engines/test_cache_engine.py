@@ -276,7 +276,16 @@ def test_ignore_exceptions_turns_an_outage_into_misses():
 
 @pytest.mark.parametrize(
     ("start", "delta"),
-    [(2**63 - 1, 1), (2**63 - 10, 10), (-(2**63), -1), (0, 2**63), (5, 2**64)],
+    [
+        (2**63 - 1, 1),
+        (2**63 - 10, 10),
+        (-(2**63), -1),
+        (0, 2**63),
+        (5, 2**64),
+        (-1, 2**64),
+        (0, 2**64 - 1),
+        (1, -(2**64) + 1),
+    ],
 )
 def test_incr_past_64_bits_raises_overflow_and_keeps_the_value(cache, start, delta):
     cache.set("n", start, 60)
@@ -292,6 +301,22 @@ def test_incr_up_to_the_64_bit_limits_still_works(cache):
     assert cache.incr("n") == 2**63 - 1
     cache.set("m", -(2**63) + 1, 60)
     assert cache.incr("m", -1) == -(2**63)
+
+
+@pytest.mark.parametrize(
+    ("start", "delta"),
+    [
+        (-5, 2**63),  # decr(k, -2**63) from -5: the result fits
+        (-(2**63), 2**64 - 1),
+        (2**63 - 1, -(2**64) + 1),
+        (-1, 2**63),
+        (10, -(2**63) - 5),
+    ],
+)
+def test_incr_by_more_than_64_bits_works_when_the_result_fits(cache, start, delta):
+    cache.set("n", start, 60)
+    assert cache.incr("n", delta) == start + delta
+    assert cache.get("n") == start + delta
 
 
 def test_locks_in_a_namespace_without_expiry_explain_the_fix():
