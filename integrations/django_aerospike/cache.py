@@ -124,6 +124,10 @@ class AerospikeCache(BaseCache):
             timeout = self.default_timeout
         if timeout is None:
             return None
+        if isinstance(timeout, float) and not math.isfinite(timeout):
+            if math.isnan(timeout):
+                raise ValueError("cache timeout is NaN; give seconds or None")
+            return None if timeout > 0 else EXPIRED  # inf: as long as None
         seconds: int = min(max(EXPIRED, math.ceil(timeout)), MAX_TTL)
         return seconds
 

@@ -99,6 +99,16 @@ def test_timeout_none_never_expires(cache, django_server):
     assert cache.get("k") == "v"
 
 
+def test_infinite_timeouts_follow_their_sign_and_nan_is_refused(cache):
+    cache.set("forever", 1, float("inf"))
+    assert cache.get("forever") == 1
+    assert cache.ttl("forever") is None
+    cache.set("gone", 1, float("-inf"))
+    assert cache.get("gone") is None
+    with pytest.raises(ValueError, match="NaN"):
+        cache.set("k", 1, float("nan"))
+
+
 def test_default_timeout_is_the_alias_timeout(settings, set_prefix, django_server):
     custom = use_cache(settings, set_prefix, TIMEOUT=60)
     custom.set("k", "v")
