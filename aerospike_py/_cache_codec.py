@@ -117,7 +117,9 @@ def get_serializer(name: str | Serializer) -> Serializer:
 def is_native(value: Any, depth: int = 0) -> bool:
     """True when ``value`` round-trips through Aerospike types unchanged."""
     kind = type(value)
-    if kind in (int, float, str, bytes, bool):
+    if kind is str:
+        return value.isascii() or _is_utf8(value)
+    if kind in (int, float, bytes, bool):
         return kind is not int or -(1 << 63) <= value < (1 << 63)
     if depth > 16:
         return False
@@ -126,6 +128,16 @@ def is_native(value: Any, depth: int = 0) -> bool:
     if kind is dict:
         return all(type(k) is str and is_native(v, depth + 1) for k, v in value.items())
     return False
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text with lone surrogates, which Aerospike strings cannot
+    hold; such values go through the serializer instead."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Codec:
@@ -148,7 +160,7 @@ class Codec:
         """Return the bins that store ``value`` under ``key``."""
         if value is None:
             return {FORMAT_BIN: NONE_FORMAT}
-        if self.native and is_native(value):
+        if self.native and is_native(value) and not self._compresses(value):
             return {VALUE_BIN: value}
         try:
             data = self.serializer.dumps(value)
@@ -159,6 +171,12 @@ class Codec:
             data = zlib.compress(data)
             tag += COMPRESSED
         return {VALUE_BIN: data, FORMAT_BIN: tag}
+
+    def _compresses(self, value: Any) -> bool:
+        """Long text and bytes are compressed when compression is on (and
+        so stored serialized); lists and dicts stay native bins."""
+        limit = self.compress_min_length
+        return bool(limit) and type(value) in (str, bytes) and len(value) >= limit
 
     def decode(self, bins: dict[str, Any]) -> Any:
         """Return the value stored in a record's bins."""
@@ -192,7 +210,12 @@ def _named(exc: Exception, key: str, serializer: str) -> Exception:
 
 
 def storage_key(key: str) -> str:
-    """The record key of a cache key; very long keys use their digest."""
-    if len(key.encode()) <= MAX_KEY_BYTES:
-        return key
-    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    """The record key of a cache key; very long keys, and keys that are not
+    valid UTF-8 (lone surrogates), use their digest."""
+    try:
+        if len(key.encode()) <= MAX_KEY_BYTES:
+            return key
+    except UnicodeEncodeError:
+        pass
+    data = key.encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(data).hexdigest()

@@ -202,6 +202,32 @@ def test_compression_above_the_threshold(make_cache, aerospike_client, aerospike
     assert cache.get("big") == big
 
 
+@pytest.mark.parametrize("big", ["x" * (2 << 20), b"y" * (2 << 20)])
+def test_long_text_and_bytes_are_compressed_too(
+    make_cache, aerospike_client, aerospike_set, big
+):
+    cache = make_cache(compress_min_length=100)
+    assert cache.set("big", big, 60) is True  # 2 MiB raw would be refused
+    stored = aerospike_client.get(("test", aerospike_set, "big")).bins
+    assert stored["f"] == "pz"
+    assert cache.get("big") == big
+    cache.set("short", "x" * 99, 60)  # under the threshold: a native bin
+    assert aerospike_client.get(("test", aerospike_set, "short")).bins == {
+        "v": "x" * 99
+    }
+
+
+def test_text_with_lone_surrogates_round_trips(cache):
+    value = {"a": "bad \ud800 text", "b": ["\udc80"]}
+    cache.set("s", "\ud800", 60)
+    cache.set("nested", value, 60)
+    assert cache.get("s") == "\ud800"
+    assert cache.get("nested") == value
+    cache.set("key \udc80", 1, 60)  # a key that is not valid UTF-8
+    assert cache.get("key \udc80") == 1
+    assert cache.get("key \udc81") is None
+
+
 def test_unserializable_value_names_the_key(make_cache):
     cache = make_cache(serializer="json", native=False)
     with pytest.raises(TypeError, match="'bad'"):
