@@ -209,13 +209,29 @@ def _named(exc: Exception, key: str, serializer: str) -> Exception:
         return TypeError(message)
 
 
+GLOB_SPECIALS = "*?["  # a lone "]" is already literal
+
+
+def glob_escape(text: str) -> str:
+    """``text`` as a glob pattern that matches only itself."""
+    return "".join(f"[{char}]" if char in GLOB_SPECIALS else char for char in text)
+
+
 def storage_key(key: str) -> str:
-    """The record key of a cache key; very long keys, and keys that are not
-    valid UTF-8 (lone surrogates), use their digest."""
+    """The record key of a cache key.
+
+    Very long keys, and keys that are not valid UTF-8 (lone surrogates),
+    are stored as their first characters and their digest, so that a key
+    prefix still selects them (``iter_keys("prefix*")``).
+    """
     try:
         if len(key.encode()) <= MAX_KEY_BYTES:
             return key
     except UnicodeEncodeError:
         pass
-    data = key.encode("utf-8", "surrogatepass")
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    head = key[:_KEPT_CHARS].encode("utf-8", "ignore").decode()
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{head}~sha256:{digest}"
+
+
+_KEPT_CHARS = 64

@@ -46,6 +46,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ImproperlyConfigured
 
 from aerospike_py._async.client import AsyncClient
+from aerospike_py._cache_codec import glob_escape
 from aerospike_py._sync.client import Client
 from aerospike_py.cache import (
     MAX_TTL,
@@ -60,7 +61,6 @@ from django_aerospike import conf
 from django_aerospike.connections import SharedClient
 
 EXPIRED = 0  # get_backend_timeout(): Django asked for "expire now"
-GLOB_SPECIALS = "*?["  # a lone "]" is already literal
 
 
 class AerospikeCache(BaseCache):
@@ -463,8 +463,8 @@ class AerospikeCache(BaseCache):
     def _pattern(self, search: str, version: int | None) -> str:
         """Make a stored-key pattern where only ``search`` is a glob."""
         version = self.version if version is None else version
-        prefix = _glob_escape(self.key_prefix)
-        return str(self.key_func(search, prefix, _glob_escape(str(version))))
+        prefix = glob_escape(self.key_prefix)
+        return str(self.key_func(search, prefix, glob_escape(str(version))))
 
     def _unmade(self, stored: list[str], version: int | None) -> list[str]:
         """Strip what the key function wrapped around each caller key.
@@ -525,6 +525,3 @@ def _counter_errors(key: str, delta: int) -> Iterator[None]:
     except TypeError:
         raise TypeError(f"Key '{key}' does not hold an integer") from None
 
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{char}]" if char in GLOB_SPECIALS else char for char in text)

@@ -32,6 +32,7 @@ from typing import Any
 from flask import Flask
 from flask_caching.backends.base import BaseCache
 
+from aerospike_py._cache_codec import glob_escape
 from aerospike_py.cache import (
     MAX_TTL,
     SERIALIZERS,
@@ -253,8 +254,18 @@ class AerospikeCache(BaseCache):
         return list(keys)
 
     def clear(self) -> bool:
-        """Empty this cache: truncate its set, and nothing else."""
-        self.engine.clear()
+        """Empty this cache and nothing else.
+
+        With a ``CACHE_KEY_PREFIX`` (Flask-Caching's default is
+        ``"flask_cache_"``) only the keys under it are deleted, found by a
+        scan of the set, as Flask-Caching's Redis backend does: caches that
+        share the set keep their entries. Without a prefix the whole set
+        is truncated.
+        """
+        if self.key_prefix:
+            self.engine.delete_pattern(glob_escape(self.key_prefix) + "*")
+        else:
+            self.engine.clear()
         return True
 
 

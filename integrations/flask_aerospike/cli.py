@@ -14,12 +14,13 @@ prints one-line errors with a non-zero exit status.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from aerospike_py.admin.cli import AdminContext, main
-from aerospike_py.cache import CacheEngine
 from aerospike_py.sessions import SessionEngine
 from flask_aerospike._config import ConfigError
 from flask_aerospike._state import get_state
@@ -58,7 +59,7 @@ def admin_context(app: Flask) -> AdminContext:
     )
 
 
-def configured_caches(app: Flask) -> dict[str, CacheEngine]:
+def configured_caches(app: Flask) -> dict[str, Any]:
     """The app's Aerospike caches, named ``namespace.set``."""
     try:
         from flask_aerospike.cache import AerospikeCache
@@ -66,7 +67,7 @@ def configured_caches(app: Flask) -> dict[str, CacheEngine]:
         return {}
     backends = app.extensions.get("cache", {}).values()
     return {
-        f"{backend.engine.namespace}.{backend.engine.set_name}": backend.engine
+        f"{backend.engine.namespace}.{backend.engine.set_name}": backend
         for backend in backends
         if isinstance(backend, AerospikeCache)
     }

@@ -247,7 +247,8 @@ def test_key_too_long_for_the_server_is_stored_under_its_hash(cache):
         cache.set(key, "again")
     query = cache.get_client().query("test", cache.settings.set_name)
     stored = [record.key.user_key for record in query.results()]
-    assert len(stored) == 1 and stored[0].startswith("sha256:")
+    assert len(stored) == 1
+    assert stored[0].startswith(":1:" + "k" * 61 + "~sha256:")
 
 
 def test_key_with_spaces_warns_like_django(cache):

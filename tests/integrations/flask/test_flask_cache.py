@@ -203,6 +203,37 @@ def test_clear_removes_only_this_caches_records(
     assert aerospike_client.get(neighbour).bins == {"a": 1}
 
 
+def test_clear_spares_caches_of_other_prefixes_in_the_same_set(make_app):
+    first = make_app(CACHE_KEY_PREFIX="app1_")
+    second = make_app(CACHE_KEY_PREFIX="app2_")
+    long_key = "k" * 2000  # stored under its digest, still under the prefix
+    with first.app_context():
+        first.extensions["test_cache"].set("k", 1)
+        first.extensions["test_cache"].set(long_key, 1)
+    with second.app_context():
+        second.extensions["test_cache"].set("k", 2)
+
+    with first.app_context():
+        assert first.extensions["test_cache"].clear() is True
+        assert first.extensions["test_cache"].get("k") is None
+        assert first.extensions["test_cache"].get(long_key) is None
+    with second.app_context():
+        assert second.extensions["test_cache"].get("k") == 2
+
+
+def test_clear_without_a_prefix_empties_the_whole_set(make_app):
+    plain = make_app(CACHE_KEY_PREFIX="")
+    prefixed = make_app(CACHE_KEY_PREFIX="p_")
+    with prefixed.app_context():
+        prefixed.extensions["test_cache"].set("k", 1)
+    with plain.app_context():
+        plain.extensions["test_cache"].set("k", 2)
+        assert plain.extensions["test_cache"].clear() is True
+        assert plain.extensions["test_cache"].get("k") is None
+    with prefixed.app_context():
+        assert prefixed.extensions["test_cache"].get("k") is None
+
+
 def test_cached_view_runs_once_per_timeout(app, cache):
     calls = itertools.count()
 
