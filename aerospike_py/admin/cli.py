@@ -465,7 +465,20 @@ def _number(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
+def _require_namespace(run: Run, namespace: str) -> None:
+    """Fail when the cluster has no such namespace: the server would take
+    a truncate or a listing of it as a success that did nothing."""
+    known = [n for n in run.client.info_random_node("namespaces").split(";") if n]
+    if namespace not in known:
+        raise CommandFailed(
+            f"namespace {namespace!r} not found; the cluster has: "
+            f"{', '.join(known) or 'none'}"
+        )
+
+
 def _sets(args: argparse.Namespace, run: Run) -> None:
+    if args.namespace:
+        _require_namespace(run, args.namespace)
     command = f"sets/{args.namespace}" if args.namespace else "sets"
     rows = []
     for entry in run.client.info_random_node(command).split(";"):
@@ -488,6 +501,7 @@ def _truncate(args: argparse.Namespace, run: Run) -> None:
         f"{args.namespace}.{args.set}" if args.set else f"namespace {args.namespace}"
     )
     nanos = _before_nanos(args.before) if args.before else 0
+    _require_namespace(run, args.namespace)
     _confirm(args, f"Delete every record of {target}?", run.stdin, run.err)
     run.client.truncate(args.namespace, args.set or "", nanos)
     run.output.data({"truncated": target}, f"truncated {target}")
@@ -511,6 +525,8 @@ def _before_nanos(text: str) -> int:
 
 
 def _index_list(args: argparse.Namespace, run: Run) -> None:
+    if args.namespace:
+        _require_namespace(run, args.namespace)
     command = (
         f"sindex-list:namespace={args.namespace}" if args.namespace else "sindex-list"
     )

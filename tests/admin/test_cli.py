@@ -80,6 +80,21 @@ def test_truncate_needs_confirmation(run, aerospike_client, aerospike_set):
     assert aerospike_client.exists(("test", aerospike_set, 1)).meta is None
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("truncate", "nosuchns", "--yes"),
+        ("truncate", "nosuchns", "s", "--yes"),
+        ("sets", "nosuchns"),
+        ("index", "list", "nosuchns"),
+    ],
+)
+def test_a_namespace_the_cluster_lacks_is_an_error_not_a_success(run, argv):
+    code, out, err = run(*argv)
+    assert code == 1 and out == ""
+    assert err == "error: namespace 'nosuchns' not found; the cluster has: test\n"
+
+
 def test_index_create_list_remove(run, aerospike_set):
     name = f"idx_{aerospike_set[-20:]}"
     code, _, err = run(
