@@ -119,6 +119,37 @@ def build_tls_context(tls: Any) -> ssl.SSLContext | None:
     return context
 
 
+# Keys of the official client's config that have no effect here (no rack
+# routing, one pool per node, no circuit breaker). They are still checked,
+# so that a config written for that client is read the same way.
+_COMPATIBILITY_KEYS: dict[str, type] = {
+    "rack_aware": bool,
+    "rack_id": int,
+    "conn_pools_per_node": int,
+    "max_error_rate": int,
+    "error_rate_window": int,
+}
+_TLS_COMPATIBILITY_KEYS: dict[str, type] = {"protocols": str, "for_login_only": bool}
+
+
+def _check_compatibility_keys(config: Mapping[str, Any]) -> None:
+    tls = config.get("tls")
+    checks = [("ClientConfig", config, _COMPATIBILITY_KEYS)]
+    if isinstance(tls, Mapping):
+        checks.append(("ClientConfig['tls']", tls, _TLS_COMPATIBILITY_KEYS))
+    for where, section, keys in checks:
+        for key, kind in keys.items():
+            value = section.get(key)
+            if value is None:
+                continue
+            wrong_bool = kind is int and isinstance(value, bool)
+            if wrong_bool or not isinstance(value, kind) or (kind is int and value < 0):
+                raise InvalidArgError(
+                    f"{where}[{key!r}] must be a{'n' if kind is int else ''} "
+                    f"{'int >= 0' if kind is int else kind.__name__}, not {value!r:.40}"
+                )
+
+
 def _check_auth_transport(
     auth_mode: int, context: ssl.SSLContext | None, tls: Any
 ) -> None:
@@ -206,6 +237,7 @@ def parse_config(config: Any) -> ClientSettings:
     use_alt = config.get("use_services_alternate", False)
     if not isinstance(use_alt, bool):
         raise InvalidArgError("ClientConfig['use_services_alternate'] must be a bool")
+    _check_compatibility_keys(config)
     tls = build_tls_context(config.get("tls"))
     _check_auth_transport(auth_mode, tls, config.get("tls"))
     return ClientSettings(

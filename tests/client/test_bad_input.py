@@ -170,6 +170,28 @@ def test_client_config_is_checked_when_built():
         aerospike_py.client({"hosts": [("127.0.0.1", 3000)], "auth_mode": 7})
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"rack_aware": "yes"}, r"\['rack_aware'\] must be a bool, not 'yes'"),
+        ({"max_error_rate": "x"}, r"\['max_error_rate'\] must be an int >= 0"),
+        ({"conn_pools_per_node": -5}, r"\['conn_pools_per_node'\] must be an int"),
+        ({"tls": {"enable": False, "protocols": 123}}, r"\['tls'\]\['protocols'\]"),
+        (
+            {"tls": {"enable": False, "for_login_only": "maybe"}},
+            r"\['for_login_only'\] must be a bool",
+        ),
+    ],
+)
+def test_keys_kept_for_the_official_clients_configs_are_still_checked(extra, message):
+    with pytest.raises(InvalidArgError, match=message):
+        aerospike_py.client({"hosts": [("127.0.0.1", 3000)], **extra})
+    # Well-typed, they load (and have no effect).
+    aerospike_py.client(
+        {"hosts": [("127.0.0.1", 3000)], "rack_aware": True, "rack_id": 2}
+    )
+
+
 def test_calls_before_connect_say_so():
     client = aerospike_py.client({"hosts": [("127.0.0.1", 3000)]})
     with pytest.raises(aerospike_py.ClientError, match="not connected"):
