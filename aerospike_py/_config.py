@@ -134,12 +134,14 @@ _TLS_COMPATIBILITY_KEYS: dict[str, type] = {"protocols": str, "for_login_only": 
 
 def _check_compatibility_keys(config: Mapping[str, Any]) -> None:
     tls = config.get("tls")
-    checks = [("ClientConfig", config, _COMPATIBILITY_KEYS)]
+    checks: list[tuple[str, Mapping[str, Any], dict[str, type]]] = [
+        ("ClientConfig", config, _COMPATIBILITY_KEYS)
+    ]
     if isinstance(tls, Mapping):
         checks.append(("ClientConfig['tls']", tls, _TLS_COMPATIBILITY_KEYS))
     for where, section, keys in checks:
         for key, kind in keys.items():
-            value = section.get(key)
+            value: Any = section.get(key)
             if value is None:
                 continue
             wrong_bool = kind is int and isinstance(value, bool)
