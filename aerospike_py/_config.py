@@ -144,8 +144,11 @@ def _check_compatibility_keys(config: Mapping[str, Any]) -> None:
             value: Any = section.get(key)
             if value is None:
                 continue
-            wrong_bool = kind is int and isinstance(value, bool)
-            if wrong_bool or not isinstance(value, kind) or (kind is int and value < 0):
+            if kind is int:
+                valid = type(value) is int and value >= 0
+            else:
+                valid = isinstance(value, kind)
+            if not valid:
                 raise InvalidArgError(
                     f"{where}[{key!r}] must be a{'n' if kind is int else ''} "
                     f"{'int >= 0' if kind is int else kind.__name__}, not {value!r:.40}"
