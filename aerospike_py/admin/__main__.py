@@ -2,6 +2,7 @@
 
     python -m aerospike_py.admin --host 127.0.0.1:3000 nodes
     AEROSPIKE_USER=admin AEROSPIKE_PASSWORD=... python -m aerospike_py.admin user list
+    python -m aerospike_py.admin --host db1:db1.example:4333 --tls-cafile ca.pem ping
 
 Credentials come from the environment, never from arguments (which other
 users of the machine can see in the process list).
@@ -33,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "environment: AEROSPIKE_HOSTS (comma-separated seeds), AEROSPIKE_USER "
             "and AEROSPIKE_PASSWORD (credentials of security-enabled clusters), "
-            "AEROSPIKE_NEW_PASSWORD (the password of user create/set-password). "
-            "Credentials are never taken from arguments."
+            "AEROSPIKE_NEW_PASSWORD (the password of user create/set-password), "
+            "AEROSPIKE_TLS_CAFILE, AEROSPIKE_TLS_CERTFILE and AEROSPIKE_TLS_KEYFILE "
+            "(as the --tls-* options). Credentials are never taken from arguments."
         ),
     )
     parser.add_argument(
@@ -43,24 +45,48 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="seed host:port (repeatable; default $AEROSPIKE_HOSTS or 127.0.0.1:3000)",
     )
+    tls = [
+        parser.add_argument(
+            f"--tls-{name}",
+            metavar="FILE",
+            default=os.environ.get(f"AEROSPIKE_TLS_{name.upper()}"),
+            help=f"{what} (default $AEROSPIKE_TLS_{name.upper()}); any of "
+            "these turns TLS on; a host may name its TLS name as host:name:port",
+        )
+        for name, what in (
+            ("cafile", "CA certificates that sign the nodes' certificates"),
+            ("certfile", "client certificate, for mutual TLS"),
+            ("keyfile", "key of the client certificate"),
+        )
+    ]
     add_subcommands(parser)
     host = next(a for a in parser._actions if "--host" in a.option_strings)
-    accept_options_after_subcommands(parser, [host])
+    accept_options_after_subcommands(parser, [host, *tls])
     return parser
 
 
-def client_config(hosts: list[str]) -> dict[str, Any]:
+def client_config(
+    hosts: list[str], tls: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     seeds = hosts or os.environ.get("AEROSPIKE_HOSTS", "127.0.0.1:3000").split(",")
     config: dict[str, Any] = {"hosts": [seed.strip() for seed in seeds if seed.strip()]}
     if os.environ.get("AEROSPIKE_USER"):
         config["user"] = os.environ["AEROSPIKE_USER"]
         config["password"] = os.environ.get("AEROSPIKE_PASSWORD", "")
+    files = {key: path for key, path in (tls or {}).items() if path}
+    if files:
+        config["tls"] = files
     return config
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    config = client_config(args.host)
+    tls = {
+        "cafile": args.tls_cafile,
+        "certfile": args.tls_certfile,
+        "keyfile": args.tls_keyfile,
+    }
+    config = client_config(args.host, tls)
     context = AdminContext(
         connect=lambda: _connect(config),
         close_after=True,

@@ -125,3 +125,21 @@ def test_external_login_sends_the_clear_password_over_tls(client_factory, certs)
         wrong = dict(config, password="nope")
         with pytest.raises(aerospike_py.InvalidCredentialError):
             client_factory(wrong)
+
+
+def test_admin_command_reaches_a_tls_cluster(tls_server, certs, capsys, monkeypatch):
+    from aerospike_py.admin.__main__ import main as admin_main
+
+    host = f"127.0.0.1:{TLS_NAME}:{tls_server.port}"
+    cafile = client_tls(certs)["cafile"]
+    assert admin_main(["--host", host, "--tls-cafile", cafile, "ping"]) == 0
+    assert capsys.readouterr().out.startswith("ok: 1 node(s)")
+
+    monkeypatch.setenv("AEROSPIKE_TLS_CAFILE", cafile)
+    assert admin_main(["ping", "--host", host]) == 0
+    assert capsys.readouterr().out.startswith("ok: 1 node(s)")
+
+    code = admin_main(["--host", host, "--tls-cafile", "/nonexistent/ca.pem", "ping"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: ") and "/nonexistent/ca.pem" in err
