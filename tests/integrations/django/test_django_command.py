@@ -186,6 +186,11 @@ def test_manage_py_exits_non_zero_with_one_line(manage_env):
         assert failed.returncode == 1
         (line,) = failed.stderr.splitlines()
         assert json.loads(line)["error"].startswith("every node refused 'nope'")
+    # A settings error (an unknown alias) is one JSON line too.
+    failed = manage("--json", "ping", "--alias", "analytics-typo")
+    assert failed.returncode == 1
+    (line,) = failed.stderr.splitlines()
+    assert "no alias 'analytics-typo'" in json.loads(line)["error"]
 
 
 def test_a_dump_piped_into_a_reader_that_stops_early_ends_quietly(

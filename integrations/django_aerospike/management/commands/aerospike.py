@@ -79,6 +79,10 @@ class Command(BaseCommand):
                 stdin=options.get("stdin", sys.stdin),
             )
         except ImproperlyConfigured as exc:
+            if options["json"] and getattr(self, "_called_from_command_line", False):
+                # The same one JSON line as every other failure under --json.
+                self.stderr.write(json.dumps({"error": str(exc)}))
+                sys.exit(1)
             raise CommandError(str(exc)) from exc
         if status == SIGPIPE_STATUS:
             self._reader_went_away()
