@@ -42,7 +42,7 @@ TTL, as fastapi-cache users expect:
 
 From the client, ``Cache-Control: no-store`` bypasses the cache and
 ``no-cache`` recomputes and stores a fresh answer. Answers carry a strong
-``ETag`` (a SHA-256 digest of the body, the same in every worker process),
+``ETag`` (128 bits of the body's SHA-256, the same in every worker process),
 and a matching ``If-None-Match`` gets ``304 Not Modified``.
 
 A cache outage is a miss: the lookup finds nothing (logged by the engine;
@@ -59,6 +59,7 @@ import functools
 import hashlib
 import inspect
 import logging
+import math
 import time
 import typing
 from collections.abc import Awaitable, Callable, Sequence
@@ -114,7 +115,8 @@ def vary_suffix(request: Request, vary: Sequence[str]) -> str:
 
 
 def etag_of(body: bytes) -> str:
-    """A strong ETag: the body's SHA-256 digest (same in every process)."""
+    """A strong ETag: the first 128 bits of the body's SHA-256 (the same
+    in every process)."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
@@ -145,7 +147,12 @@ def cache_directives(request: Request) -> set[str]:
 def resolve_ttl(ttl: int | timedelta | None) -> int | None:
     """Seconds > 0, or None for "the configured default"; ValueError else."""
     if isinstance(ttl, timedelta):
-        ttl = int(ttl.total_seconds())
+        seconds = ttl.total_seconds()
+        if seconds <= 0:
+            raise ValueError(
+                f"cached(ttl=...) must be a positive timedelta, not {ttl!r}"
+            )
+        ttl = math.ceil(seconds)  # half a second is one, not "the default"
     if ttl is None or ttl == 0:
         return None
     if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:

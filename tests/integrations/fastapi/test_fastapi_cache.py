@@ -263,6 +263,19 @@ def test_an_explicit_ttl_wins_and_may_be_a_timedelta(
 def test_a_negative_ttl_is_refused_when_decorating():
     with pytest.raises(ValueError, match="ttl"):
         cached(ttl=-1)
+    with pytest.raises(ValueError, match="positive timedelta"):
+        cached(ttl=timedelta(seconds=-5))
+
+
+def test_a_sub_second_timedelta_rounds_up_to_one_second(make_app, serve):
+    app = make_app()
+
+    @app.get("/blink")
+    @cached(ttl=timedelta(milliseconds=500))
+    async def blink() -> str:
+        return "x"
+
+    assert serve(app).get("/blink").headers["Cache-Control"] == "max-age=1"
 
 
 def test_vary_headers_keep_answers_apart(app, serve):
