@@ -148,10 +148,8 @@ def resolve_ttl(ttl: int | timedelta | None) -> int | None:
     """Seconds > 0, or None for "the configured default"; ValueError else."""
     if isinstance(ttl, timedelta):
         seconds = ttl.total_seconds()
-        if seconds <= 0:
-            raise ValueError(
-                f"cached(ttl=...) must be a positive timedelta, not {ttl!r}"
-            )
+        if seconds < 0:
+            raise ValueError(f"cached(ttl=...) must not be negative, not {ttl!r}")
         ttl = math.ceil(seconds)  # half a second is one, not "the default"
     if ttl is None or ttl == 0:
         return None

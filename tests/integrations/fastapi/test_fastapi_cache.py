@@ -263,7 +263,7 @@ def test_an_explicit_ttl_wins_and_may_be_a_timedelta(
 def test_a_negative_ttl_is_refused_when_decorating():
     with pytest.raises(ValueError, match="ttl"):
         cached(ttl=-1)
-    with pytest.raises(ValueError, match="positive timedelta"):
+    with pytest.raises(ValueError, match="must not be negative"):
         cached(ttl=timedelta(seconds=-5))
 
 
