@@ -524,4 +524,3 @@ def _counter_errors(key: str, delta: int) -> Iterator[None]:
         ) from None
     except TypeError:
         raise TypeError(f"Key '{key}' does not hold an integer") from None
-
