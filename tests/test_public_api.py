@@ -626,10 +626,22 @@ CONSTANTS = {
 OUR_VALUES = {"POLICY_EXISTS_UPDATE": 5}
 
 
+# Deprecated aliases named like Python's own exceptions: reachable as
+# attributes, but a star import must not shadow the builtins.
+SHADOWING_ALIASES = {"TimeoutError", "IndexError"}
+
+
 @pytest.mark.parametrize("name", MODULE_NAMES)
 def test_module_exports_the_name(name):
     assert hasattr(aerospike_py, name)
-    assert name in aerospike_py.__all__
+    assert (name in aerospike_py.__all__) != (name in SHADOWING_ALIASES)
+
+
+def test_a_star_import_keeps_pythons_own_exceptions():
+    namespace: dict = {}
+    exec("from aerospike_py import *", namespace)
+    assert "TimeoutError" not in namespace and "IndexError" not in namespace
+    assert aerospike_py.TimeoutError is aerospike_py.AerospikeTimeoutError
 
 
 @pytest.mark.parametrize(("name", "value"), sorted(CONSTANTS.items()))
