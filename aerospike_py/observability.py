@@ -304,7 +304,8 @@ def _otlp_exporter() -> Any:
         except ImportError as exc:
             raise ClientError(
                 "init_tracing() needs an OTLP exporter: pip install "
-                "opentelemetry-exporter-otlp, or pass exporter="
+                '"aerospike-py-toolkit[otel]" (its OTLP/HTTP exporter), '
+                "or pass exporter="
             ) from exc
     return OTLPSpanExporter()
 
