@@ -33,20 +33,39 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m aerospike_py.server",
         description="Run an in-memory Aerospike-compatible server.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
-    parser.add_argument("--port", type=int, default=3000, help="port of the first node")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=3000,
+        help="port of the first node; 0 picks a free one (default: 3000)",
+    )
     parser.add_argument(
         "--namespace",
         action="append",
         type=parse_namespace,
         metavar="NAME[:setting=value,...]",
-        help="a namespace to serve (repeatable; default: test)",
+        help="a namespace to serve (repeatable; default: test); settings: "
+        "default-ttl, nsup-period, allow-ttl-without-nsup, max-record-size, "
+        "replication-factor, default-read-touch-ttl-pct",
     )
-    parser.add_argument("--nodes", type=int, default=1, help="number of nodes")
     parser.add_argument(
-        "--replication-factor", type=int, default=1, help="copies of each partition"
+        "--nodes", type=int, default=1, help="number of nodes (default: 1)"
     )
-    parser.add_argument("--cluster-name", default="embedded")
+    parser.add_argument(
+        "--replication-factor",
+        type=int,
+        default=1,
+        help="copies of each partition (default: 1)",
+    )
+    parser.add_argument(
+        "--cluster-name",
+        default="embedded",
+        help="name the nodes report; clients with cluster_name check it "
+        "(default: embedded)",
+    )
     _add_security_arguments(parser)
     return parser
 
@@ -62,7 +81,10 @@ def _add_security_arguments(parser: argparse.ArgumentParser) -> None:
         help="password of the user admin (default: admin)",
     )
     security.add_argument(
-        "--session-ttl", type=int, default=86_400, help="seconds a login lasts"
+        "--session-ttl",
+        type=int,
+        default=86_400,
+        help="seconds a login lasts (default: 86400)",
     )
     security.add_argument(
         "--enable-quotas", action="store_true", help="allow role quotas"

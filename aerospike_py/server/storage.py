@@ -59,6 +59,10 @@ def void_time_on_wire(void_time: int) -> int:
     return void_time if clock is None else clock.to_wire(void_time)
 
 
+_TRUE_WORDS = ("true", "yes", "on", "1")
+_FALSE_WORDS = ("false", "no", "off", "0")
+
+
 @dataclass
 class NamespaceConfig:
     """Settings of one namespace, named as in aerospike.conf."""
@@ -95,7 +99,13 @@ class NamespaceConfig:
                 )
             parsed: object
             if setting.type in (bool, "bool"):
-                parsed = value.strip().lower() in ("1", "true", "yes", "on")
+                word = value.strip().lower()
+                if word not in _TRUE_WORDS + _FALSE_WORDS:
+                    raise ValueError(
+                        f"namespace setting {key.strip()!r} in {spec!r} needs "
+                        f"true or false, got {value!r}"
+                    )
+                parsed = word in _TRUE_WORDS
             else:
                 try:
                     parsed = int(value)

@@ -110,3 +110,16 @@ def test_namespace_strings_take_settings_as_on_the_command_line():
 def test_an_unknown_namespace_setting_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown namespace setting 'default_ttl'"):
         EmbeddedServer(namespaces=["cache:default_ttl=3600"])
+
+
+@pytest.mark.parametrize(
+    ("word", "allowed"), [("true", True), ("Yes", True), ("0", False), ("off", False)]
+)
+def test_a_boolean_namespace_setting_reads_its_words(word, allowed):
+    config = NamespaceConfig.parse(f"plain:nsup-period=0,allow-ttl-without-nsup={word}")
+    assert config.allow_ttl_without_nsup is allowed
+
+
+def test_a_boolean_namespace_setting_refuses_other_words():
+    with pytest.raises(ValueError, match="needs true or false, got 'maybe'"):
+        NamespaceConfig.parse("plain:allow-ttl-without-nsup=maybe")
