@@ -15,7 +15,7 @@ from aerospike_py import _constants as C
 from aerospike_py.exception import InvalidArgError
 from aerospike_py.wire import message as msg
 from aerospike_py.wire import particle
-from aerospike_py.wire.packer import PackError, utf8
+from aerospike_py.wire.packer import utf8
 
 # What an op does, for the header flags and for reading the reply.
 READ = "read"  # reads: READ flag; always yields a result with RESPOND_ALL_OPS
@@ -61,7 +61,7 @@ def bin_value_op(op_type: int, name: str, value: Any) -> msg.Op:
     """Encode a bin value, naming the bin if the value is refused."""
     try:
         ptype, data = particle.encode(value)
-    except PackError as exc:
+    except InvalidArgError as exc:  # unsupported types, text that is not UTF-8
         raise InvalidArgError(f"bin {name!r}: {exc}") from None
     return msg.Op(op_type, ptype, name, data)
 
@@ -69,7 +69,7 @@ def bin_value_op(op_type: int, name: str, value: Any) -> msg.Op:
 def required(op: Mapping[str, Any], key: str) -> Any:
     if key not in op:
         raise InvalidArgError(
-            f"operation {op.get('op')} needs the key {key!r}: {op!r:.80}"
+            f"op code {op.get('op')!r} needs the key {key!r}: {op!r:.80}"
         )
     return op[key]
 
@@ -163,11 +163,14 @@ def encode_ops(ops: Any) -> EncodedOps:
         code = op.get("op")
         if code is None:
             raise InvalidArgError(f"operation {position} has no 'op' key: {op!r:.80}")
-        spec = ENCODERS.get(code)
+        spec = ENCODERS.get(code) if type(code) is int else None
         if spec is None:
             raise InvalidArgError(
                 f"operation {position} has an unknown op code {code!r}"
             )
-        wire_ops.append(spec.encode(op))
+        try:
+            wire_ops.append(spec.encode(op))
+        except InvalidArgError as exc:
+            raise InvalidArgError(f"operation {position}: {exc}") from None
         kinds.append(spec.kind)
     return EncodedOps(wire_ops, kinds)

@@ -243,7 +243,17 @@ def check_call(
             f"UDF args must be a list of arguments, not {type(args).__name__}"
         )
     function = _check_text("UDF function", function)
-    return module_name(module), function, packer.pack(list(args))
+    args = list(args)
+    try:
+        arglist = packer.pack(args)
+    except InvalidArgError:
+        for position, arg in enumerate(args):  # name the argument at fault
+            try:
+                packer.pack(arg)
+            except InvalidArgError as exc:
+                raise InvalidArgError(f"UDF args[{position}]: {exc}") from None
+        raise
+    return module_name(module), function, arglist
 
 
 def call_fields(

@@ -44,6 +44,11 @@ def parse_host_string(text: str) -> Host:
         parts = rest.lstrip(":").split(":") if rest else []
     else:
         name, *parts = text.split(":")
+        if not name:
+            raise InvalidArgError(
+                f"host {text!r} has no address; an IPv6 address goes in "
+                "brackets: '[::1]:3000'"
+            )
     if not parts:
         return Host(name, DEFAULT_PORT)
     if len(parts) == 1:
@@ -57,8 +62,12 @@ def parse_hosts(hosts: Any) -> list[Host]:
     """Check ClientConfig['hosts'] and return the seed hosts."""
     if hosts is None:
         raise InvalidArgError("ClientConfig needs 'hosts', e.g. [('127.0.0.1', 3000)]")
-    if isinstance(hosts, (str, tuple)):
-        hosts = [hosts]
+    if isinstance(hosts, str) or (
+        isinstance(hosts, tuple) and hosts and isinstance(hosts[0], str)
+    ):
+        hosts = [hosts]  # one seed: "h:p" or ("h", p)
+    elif isinstance(hosts, tuple):
+        hosts = list(hosts)  # a tuple of seeds
     if not isinstance(hosts, list):
         raise InvalidArgError(
             f"ClientConfig['hosts'] must be a list of (host, port) tuples, "
@@ -72,8 +81,10 @@ def parse_hosts(hosts: Any) -> list[Host]:
             result.extend(parse_host_string(item) for item in entry.split(",") if item)
         elif isinstance(entry, (tuple, list)) and 1 <= len(entry) <= 3:
             name = entry[0]
-            if not isinstance(name, str) or not name:
+            if not isinstance(name, str):
                 raise InvalidArgError(f"host entry {entry!r}: address must be a str")
+            if not name:
+                raise InvalidArgError(f"host entry {entry!r}: address is empty")
             port = _port(entry[1], entry) if len(entry) > 1 else DEFAULT_PORT
             tls_name = entry[2] if len(entry) > 2 else None
             result.append(Host(name, port, tls_name))

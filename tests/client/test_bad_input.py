@@ -142,10 +142,54 @@ def test_operation_lists_are_checked(client, key):
         client.operate(key, [{"bin": "a"}])
     with pytest.raises(InvalidArgError, match="unknown op code 999"):
         client.operate(key, [{"op": 999, "bin": "a"}])
-    with pytest.raises(InvalidArgError, match="needs the key 'val'"):
-        client.operate(key, [{"op": aerospike_py.OPERATOR_WRITE, "bin": "a"}])
+    with pytest.raises(
+        InvalidArgError, match="operation 1: op code 2 needs the key 'val'"
+    ):
+        client.operate(
+            key, [op.read("a"), {"op": aerospike_py.OPERATOR_WRITE, "bin": "a"}]
+        )
     with pytest.raises(InvalidArgError, match="increment of bin 'a' needs an int"):
         client.operate(key, [op.increment("a", "1")])
+    # A bool or a float equal to an op code is not that op code.
+    for code in (True, 1.0):
+        with pytest.raises(InvalidArgError, match=f"unknown op code {code}"):
+            client.operate(key, [{"op": code, "bin": "a"}])
+
+
+def test_text_that_is_not_utf8_names_its_bin(client, key):
+    with pytest.raises(InvalidArgError, match=r"^bin 'a': string value 'x"):
+        client.put(key, {"a": "x\ud800"})
+    with pytest.raises(InvalidArgError, match=r"^bin 'b': string 'y"):
+        client.put(key, {"b": ["y\udc80"]})
+
+
+def test_a_udf_argument_that_cannot_be_sent_is_named_by_position(client, key):
+    with pytest.raises(InvalidArgError, match=r"^UDF args\[1\]: unsupported type"):
+        client.apply(key, "module", "function", [1, object()])
+    with pytest.raises(InvalidArgError, match=r"^UDF args\[2\]: string"):
+        client.apply(key, "module", "function", [1, "ok", ["\ud800"]])
+
+
+@pytest.mark.parametrize(
+    ("hosts", "message"),
+    [
+        ([("", 3000)], "address is empty"),
+        (["::1"], r"IPv6 address goes in brackets: '\[::1\]:3000'"),
+        ([":3000"], "has no address"),
+    ],
+)
+def test_host_entries_without_an_address_say_so(hosts, message):
+    with pytest.raises(InvalidArgError, match=message):
+        aerospike_py.client({"hosts": hosts})
+
+
+def test_hosts_may_be_a_tuple_of_seeds():
+    config = {"hosts": (("127.0.0.1", 3000), "127.0.0.2:3001")}
+    seeds = aerospike_py.client(config)._settings.seeds
+    assert [(seed.name, seed.port) for seed in seeds] == [
+        ("127.0.0.1", 3000),
+        ("127.0.0.2", 3001),
+    ]
 
 
 def test_increment_and_append_values_are_checked(client, key):
