@@ -132,15 +132,22 @@ class AsyncCacheEngine:
 
     async def get_with_ttl(self, key: str) -> tuple[bool, Any, int | None]:
         """``(found, value, remaining seconds or None if it never expires)``."""
+        found, value, ttl, _ = await self._lookup(key)
+        return found, value, ttl
+
+    async def _lookup(self, key: str) -> tuple[bool, Any, int | None, bool]:
+        """As get_with_ttl, plus whether the cluster answered at all (False
+        only for an outage swallowed under ``ignore_exceptions``)."""
         record_key = self.record_key(key)
         try:
             record = await (await self.client()).get(record_key)
         except RecordNotFound:
-            return False, None, None
+            return False, None, None, True
         except AerospikeError as exc:
             self._outage(exc, "get", key)
-            return False, None, None
-        return True, self.codec.decode(record.bins or {}), _ttl_of(record.meta)
+            return False, None, None, False
+        value = self.codec.decode(record.bins or {})
+        return True, value, _ttl_of(record.meta), True
 
     async def set(self, key: str, value: Any, ttl: int | None) -> bool:
         """Store ``value``; True when it was stored.
@@ -397,9 +404,13 @@ class AsyncCacheEngine:
         an outage makes unreachable is done without: the value is computed
         and returned.
         """
-        found, value, _ = await self.get_with_ttl(key)
+        found, value, _, answered = await self._lookup(key)
         if found:
             return value
+        if not answered:
+            # An outage, already logged: compute the value and spend no more
+            # timeouts on storing it.
+            return default() if callable(default) else default
         if lock_timeout is None:
             value = default() if callable(default) else default
             await self.add(key, value, ttl)

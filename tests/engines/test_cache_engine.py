@@ -383,6 +383,28 @@ def test_get_or_set_with_a_lock_computes_without_it_during_an_outage():
         server.stop()
 
 
+@pytest.mark.parametrize("lock_timeout", [None, 5])
+def test_get_or_set_spends_one_timeout_in_an_outage_not_three(lock_timeout):
+    from aerospike_py.cache import CacheEngine
+
+    read = {"total_timeout": 300, "max_retries": 0}
+    with EmbeddedServer() as server:
+        client = aerospike_py.client(
+            server.client_config(policies={"read": read})
+        ).connect()
+        try:
+            cache = CacheEngine(client, set_name="c", ignore_exceptions=True)
+            server.stop_answering()
+            value = cache.get_or_set("k", "fresh", 60, lock_timeout=lock_timeout)
+            node = client.get_stats()["nodes"][0]
+            server.resume_answering()
+        finally:
+            client.close()
+    assert value == "fresh"
+    # The read that timed out, and no add, lock or second read after it.
+    assert (node["commands"], node["timeouts"]) == (1, 1)
+
+
 def test_iter_keys_and_delete_pattern_match_globs_on_the_server(cache):
     for key in ("user:1", "user:2", "user:10", "session:1", "user[x]"):
         cache.set(key, 1, 60)
