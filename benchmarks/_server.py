@@ -22,16 +22,12 @@ def server_process(
     *extra: str, nodes: int = 1, replication_factor: int = 1
 ) -> Iterator[list[tuple[str, int]]]:
     """Start ``python -m aerospike_py.server`` and yield its hosts."""
-    port = free_port()
-    if nodes > 1:
-        # consecutive ports must be free too; retry a few starting points
-        port = max(port, 20000)
     command = [
         sys.executable,
         "-m",
         "aerospike_py.server",
         "--port",
-        str(port),
+        "0",  # every node takes a free port and prints it
         "--nodes",
         str(nodes),
         "--replication-factor",

@@ -400,9 +400,9 @@ class AsyncCacheEngine:
 
         With ``lock_timeout`` only one caller computes a missing value while
         the others wait for it (stampede protection); TimeoutError if the
-        lock stays taken that long. With ``ignore_exceptions``, a lock that
-        an outage makes unreachable is done without: the value is computed
-        and returned.
+        lock stays taken that long. With ``ignore_exceptions``, an outage
+        met on the first read, or on the lock, means the value is computed
+        and returned without storing it.
         """
         found, value, _, answered = await self._lookup(key)
         if found:
