@@ -83,7 +83,11 @@ def _pickle_dumps(value: Any) -> bytes:
 
 
 def _json_dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # lone surrogates: JSON escapes carry them
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _msgpack_dumps(value: Any) -> bytes:
@@ -202,7 +206,14 @@ class Codec:
 
 
 def _named(exc: Exception, key: str, serializer: str) -> Exception:
-    message = f"cannot serialize the value of cache key {key!r} ({serializer}): {exc}"
+    context = f"cannot serialize the value of cache key {key!r} ({serializer})"
+    return retold(exc, context)
+
+
+def retold(exc: Exception, context: str) -> Exception:
+    """``exc`` again, its message prefixed with ``context``; a TypeError when
+    its class cannot be built from a message (UnicodeEncodeError)."""
+    message = f"{context}: {exc}"
     try:
         return type(exc)(message)
     except Exception:

@@ -25,6 +25,7 @@ from aerospike_py._cache_codec import (
     SessionMissing,
     get_serializer,
     new_session_key,
+    retold,
     ttl_forbidden,
 )
 from aerospike_py._policy import MAX_TTL
@@ -128,7 +129,7 @@ class SessionEngine:
         try:
             payload = self.serializer.dumps(data)
         except Exception as exc:
-            raise type(exc)(f"session data cannot be serialized: {exc}") from exc
+            raise retold(exc, "session data cannot be serialized") from exc
         bins: dict[str, Any] = {DATA_BIN: payload}
         if user_id is not None:
             bins[USER_BIN] = user_id

@@ -20,7 +20,9 @@ the record TTL as its lifetime, and
 - a write never resurrects a session deleted meanwhile (a logout racing
   a slow request): the late request's cookie is expired instead;
 - ``rolling=True`` extends the lifetime of a session on every request
-  that read it, by a touch, without rewriting the data;
+  that used it, by a touch, without rewriting the data;
+- a request that never uses ``request.session`` gets no Set-Cookie, even
+  when its cookie is stale or forged (as with Starlette's);
 - ``max_age=None`` makes a browser-session cookie, stored for ``gc_ttl``;
 - ``Vary: Cookie`` is sent whenever the app used ``request.session``.
 
@@ -272,21 +274,29 @@ class SessionMiddleware:
 
     async def commit(self, session: Session) -> str | None:
         """Store what changed; return the Set-Cookie value, if one is due."""
+        if not session.accessed and not session.regenerate:
+            # The app never used the session: nothing to store, and no
+            # Set-Cookie on a response that does not depend on it.
+            return None
         if session.regenerate:
             await session.load()  # the data moves to the new id
         if not session.loaded:
-            return None  # unused, or unreadable: nothing to store
+            return None  # unreadable: nothing to store
         engine = session.engine
         data = dict(session)
         if not data:
             if session.session_id is not None:
                 await engine.delete(session.session_id)
             return self.expired_cookie() if session.had_cookie else None
-        if session.regenerate or session.session_id is None:
-            new_id = await engine.create(data, self.ttl)
-            if session.session_id is not None:
-                await engine.delete(session.session_id)
-            return self.cookie(new_id)
+        if session.regenerate and session.session_id is not None:
+            if not await engine.delete(session.session_id):
+                # Ended by another request (a logout) while this one logged
+                # in under a new id: its data must not come back.
+                log.info("session ended while a request regenerated it; not saved")
+                return self.expired_cookie()
+            return self.cookie(await engine.create(data, self.ttl))
+        if session.session_id is None:
+            return self.cookie(await engine.create(data, self.ttl))
         if session.changed():
             try:
                 await engine.save(session.session_id, data, self.ttl, must_exist=True)

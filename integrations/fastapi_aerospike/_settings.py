@@ -73,6 +73,14 @@ class AerospikeSettings:
         for name in ("namespace", "cache_set", "session_set"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"AerospikeSettings.{name} must be a non-empty str")
+        if self.cache_set == self.session_set:
+            # Clearing the response cache truncates its set: the sessions
+            # must not live there.
+            raise ValueError(
+                f"AerospikeSettings.cache_set and session_set are both "
+                f"{self.cache_set!r}; clearing the cache would end every "
+                "session: give them different sets"
+            )
         _check_positive("request_timeout_ms", self.request_timeout_ms)
         _check_positive("cache_ttl", self.cache_ttl)
 

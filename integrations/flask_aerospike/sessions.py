@@ -79,7 +79,9 @@ MIN_ID_LENGTH = 16  # bytes of randomness; fewer would make ids guessable
 
 # What loading gives: the session's id and its stored data, or a fresh id
 # and None when nothing is stored under the id the cookie named.
-Loaded = tuple[str, dict[str, Any] | None]
+# What a loader reads: the id to use, the data (None: no record) and the
+# data as serialized then, to tell later whether the request changed it.
+Loaded = tuple[str, dict[str, Any] | None, bytes | None]
 
 # The dict methods that read or change the data; each loads it first.
 DATA_METHODS = (
@@ -138,6 +140,8 @@ class AerospikeSession(SecureCookieSession):
         #: True once storing this session failed; the error response that
         #: follows does not try again.
         self.save_failed = False
+        #: The stored data as serialized when read; None for a new session.
+        self.snapshot: bytes | None = None
 
     @property
     def loaded(self) -> bool:
@@ -152,7 +156,7 @@ class AerospikeSession(SecureCookieSession):
         """
         if self._loader is None:
             return
-        sid, data = self._loader()
+        sid, data, self.snapshot = self._loader()
         self._loader = None
         # The response now depends on the cookie, whoever asked.
         self.accessed = True
@@ -285,8 +289,8 @@ class AerospikeSessionInterface(SessionInterface):
         data = self.engine.load(self.key_prefix + sid)
         if data is None:
             # Never adopt an id without a record: it may have been planted.
-            return self._new_sid(), None
-        return sid, data
+            return self._new_sid(), None, None
+        return sid, data, self.engine.serializer.dumps(data)
 
     def _signer(self, app: Flask) -> Signer | None:
         if not app.secret_key:
@@ -330,13 +334,21 @@ class AerospikeSessionInterface(SessionInterface):
 
     def _save(self, app: Flask, session: AerospikeSession, response: Response) -> None:
         if session.previous_sid is not None:
-            self.engine.delete(self.key_prefix + session.previous_sid)
+            existed = self.engine.delete(self.key_prefix + session.previous_sid)
             session.previous_sid = None
+            if not existed:
+                # Ended by another request (a logout) while this one logged
+                # in under a new id: its data must not come back.
+                log.info("a session ended while a request regenerated it; not saved")
+                self._delete_cookie(app, response)
+                return
         if not session:
             if session.modified:
                 self._forget(app, session, response)
             return
-        if not self.should_set_cookie(app, session):
+        if not self.should_set_cookie(app, session) and not self._changed_inside(
+            session
+        ):
             return
         if not self._store(app, session):
             # Deleted by another request meanwhile (a logout, a revocation):
@@ -350,7 +362,7 @@ class AerospikeSessionInterface(SessionInterface):
         """Write a modified session, or extend an unmodified one's TTL."""
         ttl = _lifetime(app)
         key = self.key_prefix + session.sid
-        if not session.modified:
+        if not session.modified and not self._changed_inside(session):
             return self.engine.touch(key, ttl)
         try:
             self.engine.save(
@@ -367,6 +379,13 @@ class AerospikeSessionInterface(SessionInterface):
             return False
         session.new = False
         return True
+
+    def _changed_inside(self, session: AerospikeSession) -> bool:
+        """Whether a value was changed in place (``session["cart"].append``),
+        which Flask's ``modified`` does not see."""
+        if session.snapshot is None:
+            return False
+        return self.engine.serializer.dumps(dict(session)) != session.snapshot
 
     def _new_key(self) -> str:
         return self.key_prefix + self._new_sid()

@@ -113,3 +113,19 @@ def test_a_lifetime_past_ten_years_is_stored_for_ten_years(sessions):
 
     assert sessions.touch(key, 10**12) is True
     assert sessions.ttl(key) >= 315_360_000 - 2
+
+
+def test_text_with_lone_surrogates_round_trips_through_json(sessions):
+    data = {"s": "bad \ud800 text", "plain": "héllo"}
+    key = sessions.create(data, 300)
+    assert sessions.load(key) == data
+
+
+def test_data_the_serializer_cannot_encode_is_a_clear_error(
+    aerospike_client, aerospike_set
+):
+    engine = SessionEngine(
+        aerospike_client, set_name=aerospike_set, serializer="msgpack"
+    )
+    with pytest.raises(TypeError, match="session data cannot be serialized: "):
+        engine.create({"s": "bad \ud800 text"}, 300)

@@ -181,6 +181,11 @@ def test_bad_settings_are_refused_with_the_field_named(aerospike_config, field, 
         AerospikeSettings(client=aerospike_config, **{field: value})
 
 
+def test_sessions_may_not_share_the_response_caches_set(aerospike_config):
+    with pytest.raises(ValueError, match="clearing the cache would end every session"):
+        AerospikeSettings(client=aerospike_config, cache_set="s", session_set="s")
+
+
 def test_without_the_lifespan_the_error_says_how_to_fix_it(aerospike_set):
     app = FastAPI()
     add_reader(app, aerospike_set)

@@ -140,6 +140,54 @@ def test_a_forged_cookie_starts_a_new_session_and_is_expired(
     assert stored(aerospike_client, settings, sid) is not None
 
 
+@pytest.mark.parametrize("cookie", ["garbage", "", "forged.signature", "stale"])
+def test_routes_that_never_use_the_session_send_no_set_cookie(
+    make_session_app, serve, aerospike_client, settings, cookie
+):
+    client = serve(make_session_app(rolling=True))
+    if cookie == "stale":  # validly signed, its record gone
+        sid = session_id(client.post("/set/user/ada"))
+        aerospike_client.remove(("test", settings.session_set, sid))
+    else:
+        client.cookies.set("session", cookie)
+
+    response = client.get("/health")
+
+    assert response.text == '"ok"'
+    assert "set-cookie" not in response.headers
+
+
+def test_rolling_sessions_are_not_extended_by_requests_that_ignore_them(
+    make_session_app, serve, aerospike_client, settings
+):
+    client = serve(make_session_app(max_age=100, rolling=True))
+    sid = session_id(client.post("/set/user/ada"))
+    aerospike_client.touch(("test", settings.session_set, sid), 10)
+
+    response = client.get("/health")
+
+    # A cacheable answer must not carry the user's session cookie.
+    assert "set-cookie" not in response.headers
+    assert stored(aerospike_client, settings, sid).ttl <= 10
+
+
+def test_text_with_lone_surrogates_is_kept_as_starlette_keeps_it(make_app, serve):
+    app = make_app()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+
+    @app.post("/odd")
+    async def odd(request: Request) -> None:
+        request.session["s"] = "bad \ud800 text"
+
+    @app.get("/odd")
+    async def read_odd(request: Request) -> bool:
+        return request.session.get("s") == "bad \ud800 text"
+
+    client = serve(app)
+    assert client.post("/odd").status_code == 200
+    assert client.get("/odd").json() is True
+
+
 def test_a_read_only_request_does_not_rewrite_the_session(
     make_session_app, serve, aerospike_client, settings
 ):
@@ -212,6 +260,29 @@ def test_regenerating_the_id_moves_the_data_and_drops_the_old_record(
     assert new != old
     assert stored(aerospike_client, settings, old) is None
     assert client.get("/").json() == {"cart": "full", "user": "ada"}
+
+
+def test_a_login_racing_a_logout_does_not_bring_the_session_back(
+    make_app, serve, aerospike_client, settings
+):
+    app = make_app()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    add_routes(app)
+
+    @app.post("/slow-login")
+    async def slow_login(request: Request) -> None:
+        request.session["user"] = "eve"
+        sid = request.cookies["session"].rsplit(".", 1)[0]
+        aerospike_client.remove(("test", settings.session_set, sid))  # logout
+        regenerate_session_id(request)
+
+    client = serve(app)
+    client.post("/set/cart/full")
+
+    response = client.post("/slow-login")
+
+    assert "session=null" in response.headers["set-cookie"]
+    assert count_sessions(aerospike_client, settings) == 0
 
 
 def test_rolling_sessions_are_extended_by_every_request(

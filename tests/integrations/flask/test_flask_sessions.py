@@ -539,3 +539,53 @@ def test_a_session_too_big_to_store_is_logged_and_the_stored_one_kept(
     assert isinstance(error, RecordTooBig)
     assert "record size limit" in str(error)
     assert client.get("/get").json == {"user": "ada"}
+
+
+@pytest.mark.parametrize("permanent", [True, False])
+def test_changes_inside_a_value_are_saved_like_any_other(make_session_app, permanent):
+    app = make_session_app(SESSION_PERMANENT=permanent)
+
+    @app.get("/append")
+    def append():
+        session.setdefault("cart", []).append(request.args["x"])  # not "modified"
+        return session["cart"]
+
+    client = app.test_client()
+    for item in ("1", "2", "3"):
+        client.get(f"/append?x={item}")
+
+    assert client.get("/get").json == {"cart": ["1", "2", "3"]}
+
+
+def test_a_login_racing_a_logout_does_not_bring_the_session_back(
+    make_session_app, aerospike_client
+):
+    app = make_session_app()
+
+    @app.get("/slow-login")
+    def slow_login():
+        session["user"] = "eve"
+        aerospike_client.remove(record_key(app, session.sid))  # a logout elsewhere
+        regenerate_session()
+        return "ok"
+
+    client = app.test_client()
+    client.get("/set?cart=full")
+    response = client.get("/slow-login")
+
+    assert set_cookie_header(response)["session"] == ""  # the cookie is dropped
+    records = aerospike_client.query("test", app.config["AEROSPIKE_SESSION_SET"])
+    assert records.results() == []
+
+
+def test_text_with_lone_surrogates_is_stored_as_json_escapes(session_app):
+    app = session_app
+
+    @app.get("/odd")
+    def odd():
+        session["s"] = "bad \ud800 text"
+        return "ok"
+
+    client = app.test_client()
+    client.get("/odd")
+    assert client.get("/get").json == {"s": "bad \ud800 text"}
