@@ -13,6 +13,7 @@ import inspect
 import socket
 import ssl
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -102,6 +103,86 @@ class Condition:
 
     def notify_all(self) -> None:
         self._condition.notify_all()
+
+
+class Ticket:
+    """One caller's place in a :class:`Waiters` queue.
+
+    ``item`` is what was handed over (None until then, or when woken
+    without one: a timeout, a close).
+    """
+
+    __slots__ = ("_future", "item")
+
+    def __init__(self) -> None:
+        self.item: Any = None
+        self._future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def give(self, item: Any) -> bool:
+        """Hand ``item`` over; False if the caller stopped waiting."""
+        if self._future.done():  # timed out, or its task was cancelled
+            return False
+        self.item = item
+        self._future.set_result(None)
+        return True
+
+    async def wait(self, timeout: float | None) -> None:
+        """Return once handed something, or after ``timeout`` seconds.
+
+        A timer resolves the future: no task runs beside the caller, so a
+        cancellation lands in the caller, which then owns any handed item.
+        """
+        future = self._future
+        timer = None
+        if timeout is not None:
+            timer = asyncio.get_running_loop().call_later(timeout, _wake, future)
+        try:
+            await future
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class Waiters:
+    """Callers waiting, oldest first, for an item another caller hands over.
+
+    Handing straight to the oldest waiter keeps the order fair: a caller
+    that gives an item back and asks again queues behind the others. The
+    owner guards ``enqueue``, ``hand`` and ``discard`` with its own lock.
+    """
+
+    def __init__(self) -> None:
+        self._queue: deque[Ticket] = deque()
+
+    def __bool__(self) -> bool:
+        return bool(self._queue)
+
+    def enqueue(self) -> Ticket:
+        ticket = Ticket()
+        self._queue.append(ticket)
+        return ticket
+
+    def hand(self, item: Any) -> bool:
+        """Give ``item`` to the oldest caller still waiting; False if none."""
+        queue = self._queue
+        while queue:
+            if queue.popleft().give(item):
+                return True
+        return False
+
+    def discard(self, ticket: Ticket) -> None:
+        with contextlib.suppress(ValueError):
+            self._queue.remove(ticket)
+
+    def wake_all(self) -> None:
+        """Wake every caller with nothing in hand (the owner closed)."""
+        while self._queue:
+            self._queue.popleft().give(None)
 
 
 class Gate:

@@ -1,17 +1,21 @@
 """A node's connection pool, bounded by ``max_conns_per_node``.
 
-Decisions (take an idle socket, reserve a slot for a new one, or wait) are
-made under the pool's condition; opening and closing sockets happen outside
-it. A socket that failed or was left half-read is discarded, never put back.
+Decisions (take an idle socket, reserve a slot for a new one, or queue)
+are made under the pool's mutex, which is never held across a wait or any
+I/O. A released socket, or a freed slot, goes straight to the oldest
+waiter, so callers are served in order. A socket that failed or was left
+half-read is discarded, never put back.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aerospike_py._async._backend import Condition, Connection, monotonic
+from aerospike_py._async._backend import Connection, Ticket, Waiters, monotonic
 from aerospike_py._config import ClientSettings
 from aerospike_py.cluster.hosts import Host
 from aerospike_py.exception import NoMoreConnectionsError
@@ -45,8 +49,11 @@ class ConnectionPool:
         self._settings = settings
         self._authenticate = authenticate
         self._idle: deque[Connection] = deque()
-        self._total = 0
-        self._condition = Condition()
+        self._total = 0  # connections open or being opened (slots taken)
+        # Guards the fields above; held only for a few plain statements, so
+        # an asyncio client never blocks on it.
+        self._mutex = threading.Lock()
+        self._waiters = Waiters()
         self._closed = False
         self.stats = PoolStats()
 
@@ -61,33 +68,67 @@ class ConnectionPool:
     async def acquire(self, deadline: float | None) -> Connection:
         """Return a connection, opening one if the pool has room.
 
-        Waits for a connection to be released until ``deadline``, then
-        raises :class:`NoMoreConnectionsError`.
+        Waits, in turn with other callers, for a connection to be released
+        until ``deadline``, then raises :class:`NoMoreConnectionsError`.
         """
         while True:
-            connection = None
-            async with self._condition:
-                while True:
-                    if self._closed:
-                        raise NoMoreConnectionsError(
-                            f"the pool of {self.host} is closed"
-                        )
-                    if self._idle:
-                        connection = self._idle.pop()
-                        break
-                    if self._total < self._settings.max_conns_per_node:
-                        self._total += 1
-                        break
+            ticket = None
+            with self._mutex:
+                if self._closed:
+                    raise self._closed_error()
+                item: Any
+                if self._idle:
+                    item = self._idle.pop()
+                elif self._total < self._settings.max_conns_per_node:
+                    self._total += 1
+                    item = RESERVED
+                else:
                     remaining = None if deadline is None else deadline - monotonic()
                     if remaining is not None and remaining <= 0:
                         raise self._exhausted()
-                    if not await self._condition.wait(remaining):
-                        raise self._exhausted()
-            if connection is None:
+                    ticket = self._waiters.enqueue()
+            if ticket is not None:
+                item = await self._wait(ticket, remaining)
+            if item is RESERVED:
                 return await self._open_reserved()
-            if self._usable(connection):
+            if self._usable(item):
+                connection: Connection = item
                 return connection
-            await self.discard(connection)
+            await self.discard(item)
+
+    async def _wait(self, ticket: Ticket, timeout: float | None) -> Any:
+        """What ``ticket`` is handed: a connection, or a slot to open one."""
+        try:
+            await ticket.wait(timeout)
+        except BaseException:
+            # Cancelled: whatever was handed over meanwhile goes on.
+            with self._mutex:
+                self._waiters.discard(ticket)
+                if ticket.item is not None:
+                    self._pass_on(ticket.item)
+            raise
+        with self._mutex:
+            self._waiters.discard(ticket)
+        if ticket.item is None:
+            raise self._closed_error() if self._closed else self._exhausted()
+        return ticket.item
+
+    def _pass_on(self, item: Any) -> None:
+        """Give a connection or a slot (RESERVED) to the oldest waiter, or
+        keep it; the mutex is held."""
+        if self._waiters.hand(item):
+            return
+        if item is RESERVED:
+            self._total -= 1
+        elif self._closed:
+            self._total -= 1
+            item.close()
+            self.stats.closed += 1
+        else:
+            self._idle.append(item)
+
+    def _closed_error(self) -> NoMoreConnectionsError:
+        return NoMoreConnectionsError(f"the pool of {self.host} is closed")
 
     def _exhausted(self) -> NoMoreConnectionsError:
         return NoMoreConnectionsError(
@@ -116,7 +157,7 @@ class ConnectionPool:
             )
         except BaseException:
             self.stats.failed += 1
-            await self._free_slot()
+            self._free_slot()
             raise
         try:
             if self._authenticate is not None:
@@ -124,33 +165,26 @@ class ConnectionPool:
         except BaseException:
             connection.close()
             self.stats.failed += 1
-            await self._free_slot()
+            self._free_slot()
             raise
         self.stats.opened += 1
         log.debug("opened connection to %s", self.host)
         return connection
 
     async def release(self, connection: Connection) -> None:
-        """Return a healthy connection to the pool."""
-        async with self._condition:
-            if self._closed:
-                self._total -= 1
-                connection.close()
-                self.stats.closed += 1
-                return
-            self._idle.append(connection)
-            self._condition.notify()
+        """Return a healthy connection to the pool (or to the next caller)."""
+        with self._mutex:
+            self._pass_on(connection)
 
     async def discard(self, connection: Connection) -> None:
         """Close a connection that must not be reused and free its slot."""
         connection.close()
         self.stats.closed += 1
-        await self._free_slot()
+        self._free_slot()
 
-    async def _free_slot(self) -> None:
-        async with self._condition:
-            self._total -= 1
-            self._condition.notify()
+    def _free_slot(self) -> None:
+        with self._mutex:
+            self._pass_on(RESERVED)
 
     async def trim_idle(self) -> None:
         """Close connections idle past ``idle_timeout``."""
@@ -159,7 +193,7 @@ class ConnectionPool:
             return
         now = monotonic()
         stale = []
-        async with self._condition:
+        with self._mutex:
             keep: deque[Connection] = deque()
             for connection in self._idle:
                 if now - connection.last_used > idle_timeout or connection.is_closed:
@@ -168,8 +202,6 @@ class ConnectionPool:
                     keep.append(connection)
             self._idle = keep
             self._total -= len(stale)
-            for _ in stale:
-                self._condition.notify()
         for connection in stale:
             connection.close()
             self.stats.closed += 1
@@ -178,7 +210,7 @@ class ConnectionPool:
         """Open connections until ``count`` exist (``min_conns_per_node``)."""
         opened = []
         while True:
-            async with self._condition:
+            with self._mutex:
                 if self._closed or self._total >= min(
                     count, self._settings.max_conns_per_node
                 ):
@@ -190,20 +222,21 @@ class ConnectionPool:
 
     def abandon(self) -> list[Connection]:
         """Refuse new work and hand over the idle connections to close."""
-        self._closed = True
-        idle = list(self._idle)
-        self._idle.clear()
-        self._total -= len(idle)
-        return idle
-
-    async def close(self) -> None:
-        """Close every idle connection; busy ones close when released."""
-        async with self._condition:
+        with self._mutex:
             self._closed = True
             idle = list(self._idle)
             self._idle.clear()
             self._total -= len(idle)
-            self._condition.notify_all()
-        for connection in idle:
+            self._waiters.wake_all()
+        return idle
+
+    async def close(self) -> None:
+        """Close every idle connection; busy ones close when released."""
+        for connection in self.abandon():
             connection.close()
             self.stats.closed += 1
+
+
+# Handed to a waiter instead of a connection: a slot is free for it to
+# open one.
+RESERVED = object()

@@ -6,12 +6,14 @@ sockets and threads. The generated code under ``_sync`` uses only these.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import select
 import socket
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -93,6 +95,73 @@ class Condition:
 
     def notify_all(self) -> None:
         self._condition.notify_all()
+
+
+class Ticket:
+    """One caller's place in a :class:`Waiters` queue.
+
+    ``item`` is what was handed over (None until then, or when woken
+    without one: a close).
+    """
+
+    __slots__ = ("_event", "item")
+
+    def __init__(self) -> None:
+        self.item: Any = None
+        self._event = threading.Event()
+
+    def give(self, item: Any) -> bool:
+        """Hand ``item`` over; False if it already holds something."""
+        if self._event.is_set():
+            return False
+        self.item = item
+        self._event.set()
+        return True
+
+    def wait(self, timeout: float | None) -> None:
+        """Return once handed something, or after ``timeout`` seconds.
+
+        Something may still be handed after a timeout, until the owner
+        discards the ticket: the owner then finds it in ``item``.
+        """
+        self._event.wait(timeout)
+
+
+class Waiters:
+    """Callers waiting, oldest first, for an item another caller hands over.
+
+    Handing straight to the oldest waiter keeps the order fair: a caller
+    that gives an item back and asks again queues behind the others. The
+    owner guards ``enqueue``, ``hand`` and ``discard`` with its own lock.
+    """
+
+    def __init__(self) -> None:
+        self._queue: deque[Ticket] = deque()
+
+    def __bool__(self) -> bool:
+        return bool(self._queue)
+
+    def enqueue(self) -> Ticket:
+        ticket = Ticket()
+        self._queue.append(ticket)
+        return ticket
+
+    def hand(self, item: Any) -> bool:
+        """Give ``item`` to the oldest caller still waiting; False if none."""
+        queue = self._queue
+        while queue:
+            if queue.popleft().give(item):
+                return True
+        return False
+
+    def discard(self, ticket: Ticket) -> None:
+        with contextlib.suppress(ValueError):
+            self._queue.remove(ticket)
+
+    def wake_all(self) -> None:
+        """Wake every caller with nothing in hand (the owner closed)."""
+        while self._queue:
+            self._queue.popleft().give(None)
 
 
 class Gate:

@@ -439,3 +439,78 @@ def test_backpressure_error_when_no_slot_frees_in_time(own_server):
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1 and isinstance(errors[0], BackpressureError)
     assert sum(1 for r in results if not isinstance(r, Exception)) == 2
+
+
+def test_cancelling_callers_queued_for_a_connection_leaves_the_pool_whole(
+    own_server,
+):
+    key = ("test", "cancel-queue", 1)
+
+    async def main():
+        config = own_server.client_config(max_conns_per_node=2)
+        async with aerospike_py.async_client(config) as client:
+            await client.connect()
+            await client.put(key, {"v": 1})
+            for _ in range(30):  # callers cancelled while queued, at random points
+                tasks = [asyncio.ensure_future(client.get(key)) for _ in range(60)]
+                await asyncio.sleep(0.002)
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                record = await asyncio.wait_for(client.get(key), 3)
+                assert record.bins == {"v": 1}
+            pool = client._cluster.nodes[0].pool
+            return pool.in_use, pool.total
+
+    in_use, total = asyncio.run(main())
+    assert in_use == 0 and total <= 2
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_callers_sharing_one_connection_are_served_in_turn(own_server, kind):
+    key = ("test", "turns", 1)
+    config = own_server.client_config(max_conns_per_node=1)
+    rounds = 200
+    workers = 5
+
+    if kind == "async":
+
+        async def main():
+            async with aerospike_py.async_client(config) as client:
+                await client.connect()
+                await client.put(key, {"v": 1})
+                served = [0] * workers
+                done = asyncio.Event()
+
+                async def work(index):
+                    while not done.is_set():
+                        await client.get(key)
+                        served[index] += 1
+                        if served[index] >= rounds:
+                            done.set()
+
+                await asyncio.gather(*(work(i) for i in range(workers)))
+                return served
+
+        served = asyncio.run(main())
+    else:
+        with aerospike_py.client(config).connect() as client:
+            client.put(key, {"v": 1})
+            served = [0] * workers
+            done = threading.Event()
+
+            def work(index):
+                while not done.is_set():
+                    client.get(key)
+                    served[index] += 1
+                    if served[index] >= rounds:
+                        done.set()
+
+            threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+    # Handed over in order, the connection serves every caller about equally.
+    assert min(served) >= rounds * 0.8
