@@ -467,6 +467,13 @@ class Cluster:
                 except _TransportFailure as transport:
                     failure = transport.error
                     in_doubt = in_doubt or (command.is_write and transport.sent)
+                except AerospikeError as error:
+                    # An answer (RecordExistsError...) or a pool that stayed
+                    # busy: after an earlier attempt sent the write, it may
+                    # have been applied all the same.
+                    if in_doubt:
+                        error.in_doubt = True
+                    raise
             expired = deadline is not None and monotonic() >= deadline
             if attempt >= policy.max_retries or expired:
                 raise _final_error(failure, command, attempt + 1, start, in_doubt)

@@ -195,6 +195,54 @@ def test_write_that_may_have_happened_is_in_doubt(own_server, client_factory):
     assert client.get(("test", "doubt", 1)).bins == {"a": 1}
 
 
+def test_a_retry_refused_because_the_first_attempt_landed_is_in_doubt(
+    own_server, client_factory
+):
+    client = client_factory(own_server.client_config())
+    key = ("test", "doubt-create", 1)
+    own_server.delay_replies(0.3)  # the first attempt is answered late...
+    threading.Timer(0.15, own_server.delay_replies, args=(0,)).start()
+    policy = {
+        "exists": aerospike_py.POLICY_EXISTS_CREATE_ONLY,
+        "socket_timeout": 100,
+        "total_timeout": 3000,
+        "max_retries": 1,
+        "sleep_between_retries": 600,  # ...and applied before the retry
+    }
+    with pytest.raises(aerospike_py.exception.RecordExistsError) as info:
+        client.put(key, {"v": 1}, policy=policy)
+    assert info.value.in_doubt is True
+    assert client.get(key).bins == {"v": 1}
+
+
+def test_a_sent_write_whose_retry_finds_no_connection_is_in_doubt(own_server):
+    key = ("test", "doubt-pool", 1)
+    config = own_server.client_config(max_conns_per_node=1)
+    with aerospike_py.client(config).connect() as client:
+        client.put(key, {"n": 0})
+        own_server.delay_replies(0.3)
+
+        def queue_for_the_connection():
+            time.sleep(0.01)  # behind the write, which then times out
+            client.get(key, {"total_timeout": 2000, "socket_timeout": 0})
+
+        blocker = threading.Thread(target=queue_for_the_connection)
+        blocker.start()
+        policy = {
+            "socket_timeout": 100,
+            "total_timeout": 400,
+            "max_retries": 1,
+            "sleep_between_retries": 20,
+        }
+        with pytest.raises(NoMoreConnectionsError) as info:
+            client.increment(key, "n", 1, policy=policy)
+        blocker.join()
+        own_server.delay_replies(0)
+        assert info.value.in_doubt is True
+        time.sleep(0.4)
+        assert client.get(key).bins == {"n": 1}
+
+
 def test_writes_are_not_retried_by_default(own_server, client_factory):
     client = client_factory(own_server.client_config())
     before = _node_commands(own_server)
