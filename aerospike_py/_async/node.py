@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from aerospike_py._async._backend import Connection, Lock
+from aerospike_py._async._backend import Connection, Lock, monotonic
 from aerospike_py._async.pool import Authenticator, ConnectionPool
 from aerospike_py._config import ClientSettings
 from aerospike_py.cluster.hosts import Host
@@ -61,9 +61,12 @@ class Node:
         return f"Node({self.name} {self.host})"
 
     async def info(self, commands: list[str], timeout: float | None) -> dict[str, str]:
-        """Run info commands over a pooled connection."""
-        deadline = None
+        """Run info commands over a pooled connection; ``timeout`` covers
+        the wait for a free connection too."""
+        deadline = None if timeout is None else monotonic() + timeout
         connection = await self.pool.acquire(deadline)
+        if deadline is not None:
+            timeout = max(deadline - monotonic(), 0.001)
         try:
             reply = await request_info(connection, commands, timeout)
         except BaseException:

@@ -141,8 +141,8 @@ class Client:
     def ping(self) -> bool:
         """True when a node answers; never raises."""
         cluster = self._cluster
-        if cluster is None:
-            return False
+        if cluster is None or not cluster.belongs_here():
+            return False  # no sockets this event loop may use
         try:
             node = cluster.random_node()
             cluster.info(node, "build", self._settings.connect_timeout)

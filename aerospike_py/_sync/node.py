@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from aerospike_py._sync._backend import Connection, Lock
+from aerospike_py._sync._backend import Connection, Lock, monotonic
 from aerospike_py._sync.pool import Authenticator, ConnectionPool
 from aerospike_py._config import ClientSettings
 from aerospike_py.cluster.hosts import Host
@@ -63,9 +63,12 @@ class Node:
         return f"Node({self.name} {self.host})"
 
     def info(self, commands: list[str], timeout: float | None) -> dict[str, str]:
-        """Run info commands over a pooled connection."""
-        deadline = None
+        """Run info commands over a pooled connection; ``timeout`` covers
+        the wait for a free connection too."""
+        deadline = None if timeout is None else monotonic() + timeout
         connection = self.pool.acquire(deadline)
+        if deadline is not None:
+            timeout = max(deadline - monotonic(), 0.001)
         try:
             reply = request_info(connection, commands, timeout)
         except BaseException:

@@ -562,3 +562,63 @@ def test_callers_sharing_one_connection_are_served_in_turn(own_server, kind):
 
     # Handed over in order, the connection serves every caller about equally.
     assert min(served) >= rounds * 0.8
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_info_timeout_covers_the_wait_for_a_busy_connection(own_server, kind):
+    key = ("test", "info-wait", 1)
+    config = own_server.client_config(max_conns_per_node=1)
+    with aerospike_py.client(config).connect() as writer:
+        writer.put(key, {"v": 1})
+
+    def hold_and_ask(client_get, info):
+        own_server.delay_replies(1.5)
+        holder = threading.Thread(target=client_get)
+        holder.start()
+        time.sleep(0.1)  # the holder owns the only connection
+        started = time.monotonic()
+        with pytest.raises(NoMoreConnectionsError):
+            info()
+        waited = time.monotonic() - started
+        holder.join()
+        return waited
+
+    if kind == "sync":
+        with aerospike_py.client(config).connect() as client:
+            waited = hold_and_ask(
+                lambda: client.get(key, {"total_timeout": 0, "socket_timeout": 0}),
+                lambda: client.info_random_node("build", policy={"timeout": 200}),
+            )
+    else:
+
+        async def main():
+            async with aerospike_py.async_client(config) as client:
+                await client.connect()
+                own_server.delay_replies(1.5)
+                holder = asyncio.ensure_future(
+                    client.get(key, {"total_timeout": 0, "socket_timeout": 0})
+                )
+                await asyncio.sleep(0.1)
+                started = time.monotonic()
+                with pytest.raises(NoMoreConnectionsError):
+                    await client.info_random_node("build", policy={"timeout": 200})
+                waited = time.monotonic() - started
+                await holder
+                return waited
+
+        waited = asyncio.run(main())
+    own_server.delay_replies(0)
+    assert waited < 1.0  # the 200 ms budget, not the holder's 1.5 s reply
+
+
+def test_ping_from_another_event_loop_says_false_and_touches_nothing(own_server):
+    owner = asyncio.new_event_loop()
+    client = aerospike_py.async_client(own_server.client_config())
+    try:
+        owner.run_until_complete(client.connect())
+        assert asyncio.run(client.ping()) is False
+        record = owner.run_until_complete(client.exists(("test", "ping", 1)))
+        assert record.meta is None
+        owner.run_until_complete(client.close())
+    finally:
+        owner.close()
