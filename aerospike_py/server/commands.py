@@ -22,6 +22,7 @@ from aerospike_py.server.ops import (
     encode_result,
 )
 from aerospike_py.server.storage import (
+    CITRUSLEAF_EPOCH,
     MAX_TTL,
     TTL_DONT_UPDATE,
     TTL_NEVER_EXPIRE,
@@ -120,8 +121,9 @@ def read(request: Request) -> bytes:
         _check_filter(request, record)
         if request.key is not None and record.key and request.key != record.key:
             raise Failure(errors.ERR_KEY_MISMATCH)
+        # The reply carries the record as read; the touch follows it
+        # (read_touch.c queues it after the read).
         _read_touch(request, record)
-        gen, void_time = record.generation, record.void_time
         if message.info1 & msg.INFO1_GET_NO_BINS:
             return reply(errors.OK, gen, void_time)
         if message.info1 & msg.INFO1_GET_ALL:
@@ -171,14 +173,19 @@ def _read_touch(request: Request, record: StoredRecord) -> None:
         return
     if percent > 100:
         raise Failure(errors.ERR_PARAMETER, "read-touch percent above 100")
-    namespace = request.namespace
-    ttl = namespace.effective_default_ttl(record.set_name)
-    if ttl == 0:
+    # The threshold is a share of the TTL the last write gave the record,
+    # and a touch gives it that TTL again (read_touch.c).
+    clock = request.namespace.clock
+    last_update_cl = record.last_update_ns // 1_000_000_000 - CITRUSLEAF_EPOCH
+    write_ttl = record.void_time - last_update_cl
+    if write_ttl <= 0:
         return
-    now_cl = namespace.clock.now_cl()
-    if record.void_time - now_cl < ttl * percent // 100:
-        record.void_time = now_cl + ttl
-        record.generation = _next_generation(record.generation)
+    now_cl = clock.now_cl()
+    if now_cl < record.void_time - write_ttl * percent // 100:
+        return
+    record.void_time = now_cl + write_ttl
+    record.last_update_ns = clock.now_ns()
+    record.generation = _next_generation(record.generation)
 
 
 # -- write / operate -----------------------------------------------------------

@@ -123,3 +123,23 @@ def test_a_boolean_namespace_setting_reads_its_words(word, allowed):
 def test_a_boolean_namespace_setting_refuses_other_words():
     with pytest.raises(ValueError, match="needs true or false, got 'maybe'"):
         NamespaceConfig.parse("plain:allow-ttl-without-nsup=maybe")
+
+
+def test_read_touch_measures_against_the_ttl_of_the_last_write():
+    namespaces = ["ttlns:default-ttl=3600"]
+    with EmbeddedServer(namespaces=namespaces) as server:
+        client = aerospike_py.client(server.client_config()).connect()
+        key = ("ttlns", "s", "t")
+        client.put(key, {"a": 1}, meta={"ttl": 100})
+        touch = {"read_touch_ttl_percent": 80}
+
+        # 100 s of 100 s left: above 80 %, no touch (and not the 3600 default).
+        assert client.get(key, touch).meta == (1, 100)
+        assert client.exists(key).meta.gen == 1
+
+        server.advance_clock(30)  # 70 s left: below 80 % of 100 s
+        read = client.get(key, touch)
+        assert read.meta.gen == 1 and read.meta.ttl in (69, 70)  # as read
+        touched = client.exists(key).meta
+        assert touched.gen == 2 and touched.ttl in (99, 100)  # the write's TTL again
+        client.close()
