@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aerospike_py.server import errors
+from aerospike_py.server import errors, geo
 from aerospike_py.server.cdt.order import normalize
 from aerospike_py.server.errors import Failure
 from aerospike_py.server.storage import Namespace, StoredRecord
@@ -89,6 +89,13 @@ def _write(ctx: OpContext, op: msg.Op) -> Any:
     elif op.particle_type in (particle.LIST, particle.MAP):
         # The server stores ordered lists and maps sorted, however written.
         ctx.bins[op.name] = normalize(decode_op_value(op))
+    elif op.particle_type == particle.GEOJSON:
+        value = decode_op_value(op)
+        try:
+            geo.parse(str(value))  # the server parses GeoJSON as it stores it
+        except geo.GeoError as exc:
+            raise Failure(errors.ERR_GEO_INVALID_GEOJSON, str(exc)) from None
+        ctx.bins[op.name] = value
     else:
         ctx.bins[op.name] = decode_op_value(op)
     return NO_RESULT

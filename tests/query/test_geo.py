@@ -87,3 +87,18 @@ def test_feature_and_multipolygon():
 def test_bad_geojson_is_refused(text, message):
     with pytest.raises(geo.GeoError, match=message):
         geo.parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"type":"Bogus"}', "not json", '{"type":"Point","coordinates":[1]}'],
+)
+def test_writing_invalid_geojson_is_refused_with_160(client, aerospike_set, text):
+    import aerospike_py
+
+    key = ("test", aerospike_set, "geo")
+    client.put(key, {"g": aerospike_py.GeoJSON('{"type":"Point","coordinates":[1,2]}')})
+    with pytest.raises(aerospike_py.exception.ServerError) as info:
+        client.put(key, {"g": aerospike_py.GeoJSON(text)})
+    assert info.value.code == 160
+    assert client.get(key).bins["g"] == '{"type":"Point","coordinates":[1,2]}'
