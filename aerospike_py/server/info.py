@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aerospike_py.server.cluster import BUILD, EDITION
+from aerospike_py.server.storage import CITRUSLEAF_EPOCH
 
 if TYPE_CHECKING:
     from aerospike_py.server.node import ServerNode
@@ -143,7 +144,7 @@ def _peer_list(node: ServerNode, alumni: bool) -> str:
         if other is node or not (other.running or alumni):
             continue
         peers.append(f"[{other.node_id},,[{other.host}:{other.port}]]")
-    return f"{node.cluster.peers_generation},3000,[{','.join(peers)}]"
+    return f"{node.cluster.peers_generation},{node.port},[{','.join(peers)}]"
 
 
 @command("peers-clear-std", "peers-clear-alt", "peers-tls-std", "peers-tls-alt")
@@ -269,7 +270,8 @@ def _set_entry(node: ServerNode, ns_name: str, set_name: str, prefix: bool) -> s
     props = {
         "objects": namespace.count(set_name),
         "tombstones": 0,
-        "truncate_lut": state.truncate_lut_ns // 1_000_000,
+        # Milliseconds since the 2010 epoch, as the server's own clock.
+        "truncate_lut": _clepoch_ms(state.truncate_lut_ns),
         "sindexes": node.sindex_count(ns_name, set_name),
         "index_populating": "false",
         "truncating": "false",
@@ -282,6 +284,17 @@ def _set_entry(node: ServerNode, ns_name: str, set_name: str, prefix: bool) -> s
     }
     head = f"ns={ns_name}:set={set_name}:" if prefix else ""
     return head + ":".join(f"{k}={v}" for k, v in props.items())
+
+
+def _clepoch_ms(unix_ns: int) -> int:
+    if not unix_ns:
+        return 0
+    return max(0, unix_ns // 1_000_000 - CITRUSLEAF_EPOCH * 1000)
+
+
+@command("status")
+def _status(node: ServerNode, params: Params, args: list[str]) -> str:
+    return "ok"  # what load balancers and health checks ask
 
 
 @command("sets")

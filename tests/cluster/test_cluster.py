@@ -245,3 +245,12 @@ def test_add_node_requests_stop_at_the_node_limit():
             time.sleep(0.05)
         time.sleep(0.2)
         assert len(server.nodes) == MAX_NODES
+
+
+def test_each_node_announces_its_own_port_and_answers_status(cluster):
+    ports = {node.node_id: node.port for node in cluster.nodes}
+    with aerospike_py.client(cluster.client_config()).connect() as client:
+        for reply in client.info_all("peers-clear-std"):
+            assert reply.response.split(",")[1] == str(ports[reply.node_name])
+        replies = client.info_all("status")
+    assert [reply.response for reply in replies] == ["ok"] * len(ports)
