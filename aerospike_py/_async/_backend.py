@@ -12,6 +12,7 @@ import contextlib
 import inspect
 import socket
 import ssl
+import sys
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,6 +37,20 @@ monotonic = time.monotonic
 
 async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
+
+
+async def within(awaitable: Awaitable[T], timeout: float | None) -> T:
+    """Await ``awaitable`` for at most ``timeout`` seconds (TimeoutError).
+
+    On Python 3.11+ the deadline is a timeout scope around the caller's own
+    task. ``asyncio.wait_for`` before 3.12 runs the awaitable in a task of
+    its own and can swallow a cancellation that lands as it finishes, so a
+    cancelled caller would carry on.
+    """
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(timeout):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, timeout)  # pragma: no cover
 
 
 def running_loop() -> Any:
@@ -93,7 +108,7 @@ class Condition:
             await self._condition.wait()
             return True
         try:
-            await asyncio.wait_for(self._condition.wait(), timeout)
+            await within(self._condition.wait(), timeout)
         except asyncio.TimeoutError:
             return False
         return True
@@ -120,10 +135,17 @@ class Ticket:
 
     def give(self, item: Any) -> bool:
         """Hand ``item`` over; False if the caller stopped waiting."""
-        if self._future.done():  # timed out, or its task was cancelled
+        future = self._future
+        if future.done():  # timed out, or its task was cancelled
             return False
+        loop = future.get_loop()
+        if loop.is_closed():
+            return False  # nothing will ever run the caller again
         self.item = item
-        self._future.set_result(None)
+        if running_loop() is loop:
+            future.set_result(None)
+        else:  # from another thread or loop (a client let go from elsewhere)
+            loop.call_soon_threadsafe(_wake, future)
         return True
 
     async def wait(self, timeout: float | None) -> None:
@@ -205,7 +227,7 @@ class Gate:
             await semaphore.acquire()
             return
         try:
-            await asyncio.wait_for(semaphore.acquire(), self._timeout)
+            await within(semaphore.acquire(), self._timeout)
         except asyncio.TimeoutError:
             raise BackpressureError(_gate_message(self._limit, self._timeout)) from None
 
@@ -246,19 +268,24 @@ class Periodic:
     ):
         self._action = action
         self._interval = interval
+        self._stopped = False
         self._task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
             self._run(), name=name
         )
 
     async def _run(self) -> None:
-        while True:
+        # The flag ends the loop even if a cancellation gets lost on the way.
+        while not self._stopped:
             await asyncio.sleep(self._interval)
-            await self._action()
+            if not self._stopped:
+                await self._action()
 
     def cancel(self) -> None:
+        self._stopped = True
         self._task.cancel()
 
     async def stop(self) -> None:
+        self._stopped = True
         task = self._task
         if task.done():
             return
@@ -365,7 +392,7 @@ class Connection:
         loop = asyncio.get_running_loop()
         address = f"{host}:{port}"
         try:
-            transport, protocol = await asyncio.wait_for(
+            transport, protocol = await within(
                 loop.create_connection(
                     _FrameProtocol,
                     host,
@@ -435,7 +462,10 @@ class Connection:
 
     def close(self) -> None:
         self._protocol.closed = True
-        self._transport.close()
+        try:
+            self._transport.close()
+        except RuntimeError:
+            pass  # its event loop has ended: nothing is left to close it
 
     async def aclose(self) -> None:
         self.close()

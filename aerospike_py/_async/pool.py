@@ -209,16 +209,20 @@ class ConnectionPool:
     async def fill(self, count: int) -> None:
         """Open connections until ``count`` exist (``min_conns_per_node``)."""
         opened = []
-        while True:
-            with self._mutex:
-                if self._closed or self._total >= min(
-                    count, self._settings.max_conns_per_node
-                ):
-                    break
-                self._total += 1
-            opened.append(await self._open_reserved())
-        for connection in opened:
-            await self.release(connection)
+        try:
+            while True:
+                with self._mutex:
+                    if self._closed or self._total >= min(
+                        count, self._settings.max_conns_per_node
+                    ):
+                        break
+                    self._total += 1
+                opened.append(await self._open_reserved())
+        finally:
+            # Also when an open fails or the fill is cancelled: what did
+            # open is pooled, never stranded outside the pool.
+            for connection in opened:
+                await self.release(connection)
 
     def abandon(self) -> list[Connection]:
         """Refuse new work and hand over the idle connections to close."""

@@ -7,6 +7,7 @@ so each runs against a server of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import threading
@@ -622,3 +623,64 @@ def test_ping_from_another_event_loop_says_false_and_touches_nothing(own_server)
         owner.run_until_complete(client.close())
     finally:
         owner.close()
+
+
+@pytest.mark.parametrize("pause", [0.02, 0.08, 0.15])
+def test_close_while_the_tender_refills_the_pool_ends_and_closes_all(own_server, pause):
+    # idle_timeout of 1 ms: every tend (each 10 ms) trims the pool and refills it.
+    config = own_server.client_config(
+        min_conns_per_node=30, idle_timeout=1, tend_interval=10
+    )
+
+    async def main():
+        for _ in range(3):
+            client = aerospike_py.async_client(config)
+            await client.connect()
+            await asyncio.sleep(pause)
+            await asyncio.wait_for(client.close(), 5)  # used to hang here
+
+    before = _open_fds()
+    asyncio.run(main())
+    assert _fds_settle_at(before)
+
+
+def test_a_connect_cancelled_while_filling_the_pool_leaves_no_socket(own_server):
+    config = own_server.client_config(min_conns_per_node=200, max_conns_per_node=200)
+
+    async def main():
+        client = aerospike_py.async_client(config)
+        task = asyncio.ensure_future(client.connect())
+        await asyncio.sleep(0.02)  # some of the 200 are open by now
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert not client.is_connected()
+
+    before = _open_fds()
+    asyncio.run(main())
+    assert _fds_settle_at(before)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_connect_in_a_new_loop_after_one_ended_with_callers_queued(own_server):
+    key = ("test", "queued-loop", 1)
+    client = aerospike_py.async_client(own_server.client_config(max_conns_per_node=1))
+    first = asyncio.new_event_loop()
+    first.run_until_complete(client.connect())
+    first.run_until_complete(client.put(key, {"v": 1}))
+    own_server.delay_replies(0.5)
+    # One holds the connection, two queue for it.
+    callers = [first.create_task(client.get(key)) for _ in range(3)]
+    first.run_until_complete(asyncio.sleep(0.05))
+    own_server.delay_replies(0)
+    first.close()  # the loop ends with callers still queued
+    assert not any(caller.done() for caller in callers[1:])
+
+    async def again():
+        await client.connect()
+        record = await client.get(key)
+        await client.close()
+        return record.bins
+
+    assert asyncio.run(again()) == {"v": 1}
+    gc.collect()
