@@ -683,4 +683,5 @@ def test_connect_in_a_new_loop_after_one_ended_with_callers_queued(own_server):
         return record.bins
 
     assert asyncio.run(again()) == {"v": 1}
+    del callers, first  # the old loop's sockets go now, under the filter
     gc.collect()
