@@ -14,10 +14,10 @@ import socket
 import ssl
 import sys
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from aerospike_py import _handoff
 from aerospike_py.exception import (
     AerospikeTimeoutError,
     BackpressureError,
@@ -170,41 +170,10 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-class Waiters:
-    """Callers waiting, oldest first, for an item another caller hands over.
+class Waiters(_handoff.Waiters[Ticket]):
+    """The pool's queue of callers, each holding a :class:`Ticket`."""
 
-    Handing straight to the oldest waiter keeps the order fair: a caller
-    that gives an item back and asks again queues behind the others. The
-    owner guards ``enqueue``, ``hand`` and ``discard`` with its own lock.
-    """
-
-    def __init__(self) -> None:
-        self._queue: deque[Ticket] = deque()
-
-    def __bool__(self) -> bool:
-        return bool(self._queue)
-
-    def enqueue(self) -> Ticket:
-        ticket = Ticket()
-        self._queue.append(ticket)
-        return ticket
-
-    def hand(self, item: Any) -> bool:
-        """Give ``item`` to the oldest caller still waiting; False if none."""
-        queue = self._queue
-        while queue:
-            if queue.popleft().give(item):
-                return True
-        return False
-
-    def discard(self, ticket: Ticket) -> None:
-        with contextlib.suppress(ValueError):
-            self._queue.remove(ticket)
-
-    def wake_all(self) -> None:
-        """Wake every caller with nothing in hand (the owner closed)."""
-        while self._queue:
-            self._queue.popleft().give(None)
+    ticket_class = Ticket
 
 
 class Gate:
