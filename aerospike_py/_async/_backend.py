@@ -91,7 +91,8 @@ class Lock:
 
 
 class Condition:
-    """A condition variable whose ``wait`` gives up at a deadline."""
+    """A condition variable (the query stream's hand-off between readers and
+    its consumer)."""
 
     def __init__(self) -> None:
         self._condition = asyncio.Condition()
@@ -102,16 +103,9 @@ class Condition:
     async def __aexit__(self, *exc: object) -> None:
         self._condition.release()
 
-    async def wait(self, timeout: float | None) -> bool:
-        """Wait for a notify; return False when ``timeout`` passed first."""
-        if timeout is None:
-            await self._condition.wait()
-            return True
-        try:
-            await within(self._condition.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+    async def wait(self) -> None:
+        """Wait for a notify (in the caller's own task, lock held around)."""
+        await self._condition.wait()
 
     def notify(self) -> None:
         self._condition.notify()

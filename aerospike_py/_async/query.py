@@ -79,7 +79,7 @@ class _Channel:
     async def put(self, batch: list[Record]) -> bool:
         async with self._condition:
             while self._held >= self._capacity and not self._closed:
-                await self._condition.wait(None)
+                await self._condition.wait()
             if self._closed:
                 return False
             self._items.append(batch)
@@ -96,7 +96,7 @@ class _Channel:
     async def get(self) -> Any:
         async with self._condition:
             while not self._items:
-                await self._condition.wait(None)
+                await self._condition.wait()
             item = self._items.popleft()
             if isinstance(item, list):
                 self._held -= len(item)

@@ -74,7 +74,8 @@ class Lock:
 
 
 class Condition:
-    """A condition variable whose ``wait`` gives up at a deadline."""
+    """A condition variable (the query stream's hand-off between readers and
+    its consumer)."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
@@ -85,9 +86,9 @@ class Condition:
     def __exit__(self, *exc: object) -> None:
         self._condition.release()
 
-    def wait(self, timeout: float | None) -> bool:
-        """Wait for a notify; return False when ``timeout`` passed first."""
-        return self._condition.wait(timeout)
+    def wait(self) -> None:
+        """Wait for a notify."""
+        self._condition.wait()
 
     def notify(self) -> None:
         self._condition.notify()

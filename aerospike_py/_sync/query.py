@@ -81,7 +81,7 @@ class _Channel:
     def put(self, batch: list[Record]) -> bool:
         with self._condition:
             while self._held >= self._capacity and not self._closed:
-                self._condition.wait(None)
+                self._condition.wait()
             if self._closed:
                 return False
             self._items.append(batch)
@@ -98,7 +98,7 @@ class _Channel:
     def get(self) -> Any:
         with self._condition:
             while not self._items:
-                self._condition.wait(None)
+                self._condition.wait()
             item = self._items.popleft()
             if isinstance(item, list):
                 self._held -= len(item)
