@@ -1,5 +1,5 @@
 """README.md holds exactly two set-up commands, and CI runs the second;
-its Flask snippet runs as written."""
+its client and Flask snippets run as written."""
 
 from __future__ import annotations
 
@@ -52,3 +52,30 @@ def test_the_flask_snippet_runs_as_written(aerospike_config: dict[str, Any]) -> 
     assert client.get("/visits").json == {"visits": 2}
     nodes = client.get("/nodes").json["nodes"]
     assert nodes and client.get("/nodes").json == {"nodes": nodes}
+
+
+def test_the_client_snippet_runs_as_written(aerospike_config, capsys) -> None:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## The client", 1)[1]
+    match = re.search(r"```python\n(.+?)\n```", section, flags=re.S)
+    assert match is not None
+    written = '{"hosts": [("127.0.0.1", 3000)]}'
+    code = match.group(1)
+    assert written in code
+    code = code.replace(written, repr(aerospike_config))
+    try:
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme_client"})
+    finally:
+        import aerospike_py
+
+        with aerospike_py.client(aerospike_config).connect() as client:
+            client.index_remove("test", "users_visits")
+            client.truncate("test", "users", 0)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] in (
+        "{'name': 'Ada', 'visits': 1} 1 3600",
+        "{'name': 'Ada', 'visits': 1} 1 3599",
+    )
+    assert lines[1].startswith("ada 0 Record(")  # found
+    assert lines[2] == "nobody 2 None"
+    assert lines[3] == "['Ada']"

@@ -184,16 +184,16 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     load.add_argument("--set", dest="target_set", help="load into this set instead")
     load.add_argument("--progress", action="store_true", help="show a progress bar")
 
-    cache = commands.add_parser("cache", help="configured caches").add_subparsers(
-        dest="action", metavar="ACTION"
-    )
+    cache = commands.add_parser(
+        "cache", help="the app's caches (framework commands only)"
+    ).add_subparsers(dest="action", metavar="ACTION")
     cache.required = True
     clear = cache.add_parser("clear", help="empty a configured cache")
     clear.add_argument("alias", nargs="?", help="cache alias (default: all)")
     _add_yes(clear)
-    session = commands.add_parser("session", help="the session store").add_subparsers(
-        dest="action", metavar="ACTION"
-    )
+    session = commands.add_parser(
+        "session", help="the app's session store (framework commands only)"
+    ).add_subparsers(dest="action", metavar="ACTION")
     session.required = True
     session.add_parser("count", help="how many live sessions there are")
     _accept_json_after_the_command(parser)
